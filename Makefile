@@ -1,0 +1,31 @@
+# contagion-engine: the two commands of the README are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install bench clean
+
+$(BIN)/contagion: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+install: $(BIN)/contagion
+
+## Install, then run the baseline stress test on the embedded China dataset.
+demo: install
+	$(BIN)/contagion info
+	$(BIN)/contagion validate
+	$(BIN)/contagion stress
+
+## Run the whole test suite (offline, deterministic).
+test: install
+	$(BIN)/python -m pytest
+
+## Benchmarks on a generated 1M-node / 10M-edge bundle (prints ratios).
+bench: install
+	$(BIN)/python -m engine.bench
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache bench-data

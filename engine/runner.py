@@ -1,0 +1,40 @@
+"""Use case: load a bundle and a scenario, run the cascade, return the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from .cascade import run_cascade
+from .graph import MultilayerGraph
+from .parameters import Parameters, load_parameters
+from .scenario import Scenario, default_scenario_path, load_scenario
+
+
+def load_graph(bundle: str | Path | None = None) -> MultilayerGraph:
+    """Load and validate a bundle (default: the embedded china-2026) into a graph."""
+    from .bundle import default_bundle_path, load_bundle
+
+    path = Path(bundle) if bundle is not None else default_bundle_path()
+    return MultilayerGraph.from_bundle(load_bundle(path))
+
+
+def scenario_params(scenario: Scenario, params_file: str | Path | None = None) -> Parameters:
+    """Shipped (calibrated) parameters, or ``params_file``, overlaid with the scenario's overrides."""
+    base = load_parameters(params_file)
+    return base.with_overrides(scenario.parameters, where=f"{scenario.path or scenario.name}: [parameters]")
+
+
+def run_stress(
+    graph: MultilayerGraph,
+    scenario: Scenario | str | Path | None = None,
+    *,
+    params_file: str | Path | None = None,
+    data_mode: str = "expected",
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Run ``scenario`` (default: the shipped baseline) on ``graph``."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario if scenario is not None else default_scenario_path())
+    params = scenario_params(scenario, params_file)
+    return run_cascade(graph, scenario, params, data_mode=data_mode, progress=progress)
