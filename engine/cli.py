@@ -152,6 +152,59 @@ def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode)
             click.echo(f"wrote {out}/result.json and tables ({table_format})")
 
 
+@main.command()
+@click.option("--targets", "targets_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Targets TOML (e.g. targets/seed-2026.toml).")
+@click.option("--bundle", type=click.Path(path_type=Path, file_okay=False),
+              help="Bundle to calibrate on (default: the targets file's 'bundle', else the embedded dataset).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("calibrated.toml"), show_default=True,
+              help="Parameter file to write (use engine/calibrated.toml to update the shipped defaults).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the optimiser.")
+@click.option("--maxiter", type=click.IntRange(min=1), default=20, show_default=True, help="Generations of differential evolution.")
+@click.option("--popsize", type=click.IntRange(min=2), default=6, show_default=True, help="Population size multiplier.")
+@click.option("--check", is_flag=True, help="Do not write; compare the fit with the shipped parameters and exit 5 if they differ.")
+@_handle_errors
+def calibrate(targets_file, bundle, out, seed, maxiter, popsize, check):
+    """Fit the free channel parameters to observed targets (seeded differential evolution).
+
+    Prints each target's model value and residual; writes the parameters and the fit.
+    """
+    from .calibrate import calibrate as fit
+    from .calibrate import load_targets, write_parameter_file
+    from .parameters import CALIBRATED_FILE, load_parameters
+    from .runner import load_graph
+
+    targets = load_targets(targets_file)
+    if bundle is None and targets.bundle not in ("", "default"):
+        bundle = (targets.path.parent / targets.bundle)
+    graph = load_graph(_bundle_path(bundle))
+    click.echo(f"calibrating {len(targets.targets)} target(s) on {graph.meta.name if graph.meta else 'bundle'} ...", err=True)
+
+    def progress(gen, best):
+        click.echo(f"  generation {gen}/{maxiter}: best loss {best:.4g}", err=True)
+
+    res = fit(graph, targets, seed=seed, maxiter=maxiter, popsize=popsize, progress=progress)
+    click.echo(f"loss {res.loss:.4g} after {res.evaluations} evaluations ({res.seconds:.0f} s)")
+    for name, v in res.parameters.items():
+        click.echo(f"  {name} = {v:.6g}")
+    click.echo("fit (residual 1 = at the edge of the tolerance):")
+    for r in res.fit:
+        tol = f"{r['tolerance']:g}{' rel' if r['tolerance_kind'] == 'relative' else ''}"
+        click.echo(f"  {r['scenario']:<22} {r['metric']:<20} target {r['kind']} {r['value']:.4g} (tol {tol})  "
+                   f"model {r['model']:.4g}  residual {r['residual']:+.2f}  {'ok' if r['met'] else 'MISSED'}")
+    if check:
+        shipped = load_parameters(CALIBRATED_FILE).as_dict()
+        diffs = {k: (v, shipped[k]) for k, v in res.parameters.items() if abs(v - shipped[k]) > 1e-6 * max(1.0, abs(v))}
+        if diffs:
+            for k, (a, b) in diffs.items():
+                click.echo(f"  differs: {k} fitted {a:.6g}, shipped {b:.6g}", err=True)
+            sys.exit(5)
+        click.echo("fitted parameters reproduce the shipped ones")
+        return
+    write_parameter_file(res, targets, out, graph.meta)
+    click.echo(f"wrote {out}")
+
+
 class _progress:
     """A rich progress bar over the scenario's hours, shown for long runs only."""
 

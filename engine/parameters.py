@@ -38,7 +38,7 @@ class Parameters:
     province_buffer_share: float = _p(0.10, "share", "assumption", "share of a province's fiscal capacity that absorbs guarantee calls")
     hop_hours: float = _p(6.0, "hours", "assumption", "hours for distress to travel one counterparty hop (mark-to-market, margin calls)")
     capital_elasticity: float = _p(2.0, "-", "calibrated", "supply cut per unit of buffer lost (lender cuts financing by elasticity x distress)", (0.0, 8.0))
-    run_sensitivity: float = _p(3.0, "-", "calibrated", "share of AUM redeemed per unit of WMP distress", (0.0, 10.0))
+    run_sensitivity: float = _p(3.0, "-", "assumption", "share of AUM redeemed per unit of WMP distress", (0.0, 10.0))
     run_max: float = _p(0.30, "share", "assumption", "largest share of AUM redeemed within the horizon (2016 / 2022 WMP run episodes)")
     run_lag_hours: float = _p(12.0, "hours", "assumption", "delay between a WMP's losses and redemptions starting")
     run_half_life_hours: float = _p(24.0, "hours", "assumption", "half-life of the redemption build-up")
@@ -53,11 +53,11 @@ class Parameters:
     input_substitutability: float = _p(0.3, "share", "calibrated", "share of a halted supplier's inputs that buyers replace within the horizon", (0.0, 0.95))
     downstream_halt_share: float = _p(0.5, "share", "assumption", "a buyer halts once this share of its capacity is lost")
     # ---- data channel --------------------------------------------------------------------
-    data_fail_base: float = _p(0.5, "probability", "calibrated", "failure probability of a hit province's data platform at the high-debt threshold and reference compliance cost", (0.0, 1.0))
+    data_fail_base: float = _p(0.5, "probability", "assumption", "failure probability of a hit province's data platform at the high-debt threshold and reference compliance cost", (0.0, 1.0))
     compliance_reference: float = _p(0.068, "share", "brief", "reference compliance-cost ratio (mid-size platforms spend 6.8 % of revenue)")
     data_lag_hours: float = _p(24.0, "hours", "assumption", "hours from a province being hit to its data platform stopping")
     tightening: float = _p(1.0, "-", "calibrated", "credit cut per unit of scored lending that lost its scores", (0.0, 3.0))
-    collective_tightening: float = _p(0.02, "share", "calibrated", "system-wide tightening by all score-using lenders per unit of national scored lending lost", (0.0, 0.5))
+    collective_tightening: float = _p(0.02, "share", "assumption", "system-wide tightening by all score-using lenders per unit of national scored lending lost", (0.0, 0.5))
     national_substitution: float = _p(0.0, "share", "assumption", "share of lost provincial scores replaced by the national platform (0 today; the central-cloud policy raises it)")
 
     # -----------------------------------------------------------------------------------
