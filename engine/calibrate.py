@@ -134,7 +134,12 @@ def evaluate(graph, targets: Targets, params: Parameters, cache: dict | None = N
             sc = cache.get(("scenario", key)) or load_scenario(t.scenario)
             cache[("scenario", key)] = sc
             p = params.with_overrides(sc.parameters, where=f"{t.scenario}: [parameters]")
-            runs[key] = run_cascade(graph, sc, p, shock=resolve_shocks(graph, sc, p))
+            # prepare() depends only on these parameters (not on the calibrated ones): reuse it
+            pkey = ("prepared", key, p.lgd, p.province_buffer_share, p.debt_ratio_definition)
+            if pkey not in cache:
+                cache[pkey] = (prepare(graph, p, sc.policies), resolve_shocks(graph, sc, p))
+            prepared, shock = cache[pkey]
+            runs[key] = run_cascade(graph, sc, p, prepared=prepared, shock=shock)
         model = metric(t.metric, graph, runs[key], t.select)
         rows.append({
             "scenario": t.scenario.name, "metric": t.metric, "select": t.select, "kind": t.kind, "value": t.value,
@@ -151,7 +156,7 @@ def calibrate(
     free: list[str] | None = None,
     base: Parameters | None = None,
     seed: int = 0,
-    maxiter: int = 20,
+    maxiter: int = 30,
     popsize: int = 6,
     progress: Callable[[int, float], None] | None = None,
 ) -> CalibrationResult:
@@ -174,11 +179,10 @@ def calibrate(
         rows = evaluate(graph, targets, p, cache)
         return float(sum(t.weight * r["residual"] ** 2 for t, r in zip(targets.targets, rows)))
 
-    def callback(*args, **kwargs):
+    def callback(intermediate_result):
         count["gen"] += 1
         if progress is not None:
-            res = kwargs.get("intermediate_result")
-            progress(count["gen"], float(res.fun) if res is not None else float("nan"))
+            progress(count["gen"], float(intermediate_result.fun))
 
     start = time.perf_counter()
     x0 = np.array([np.clip(getattr(base, n), lo, hi) for n, (lo, hi) in zip(free, bounds)])

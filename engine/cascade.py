@@ -77,6 +77,7 @@ class Prepared:
     feed_share: sp.csr_array
     loans_to_firms: sp.csr_array
     alloc: sp.csr_array  # (n, P) share of each lender's supply landing in each province
+    alloc_T: sp.csr_array  # its transpose, (P, n), kept for the hourly mat-vec
     base_by_province: np.ndarray
     node_ratio: np.ndarray
     compliance: np.ndarray
@@ -102,9 +103,13 @@ def prepare(graph, params: Parameters, policies: dict | None = None) -> Prepared
 
     equity = graph.column("equity")
     fiscal = graph.column("fiscal_capacity")
-    buffer = np.where(is_prov, params.province_buffer_share * fiscal, equity)
-    supply = np.where(is_lender, graph.column("financing_supply"), 0.0)
+    funding_out = np.asarray(graph.matrix(["funding"]).sum(axis=1)).ravel()
     liquid = graph.column("liquid_assets")
+    aum = np.where(is_wmp, funding_out + liquid, 0.0)
+    # Wealth-management products are net-value: investors bear the losses, so a WMP's
+    # loss buffer is its AUM (NAV) and its distress is the NAV loss share.
+    buffer = np.where(is_prov, params.province_buffer_share * fiscal, np.where(is_wmp, aum, equity))
+    supply = np.where(is_lender, graph.column("financing_supply"), 0.0)
     output = graph.column("output")
     firm_count = graph.column("firm_count")
 
@@ -125,7 +130,6 @@ def prepare(graph, params: Parameters, policies: dict | None = None) -> Prepared
     holdings = sp.csr_array(holdings @ sp.diags_array((~is_firm).astype(np.float64)))  # firm bonds are not fire-sold
     outstanding = np.asarray(holdings.sum(axis=0)).ravel()
     sales_to_issuer = sp.csr_array(_row_normalise(_rows(holdings, is_wmp)).T)
-    aum = np.where(is_wmp, np.asarray(funding.sum(axis=1)).ravel() + liquid, 0.0)
 
     receivables_total = np.asarray(receivables.sum(axis=1)).ravel()
     scf = graph.matrix(["supply_chain"], ["scf_financing"])
@@ -173,7 +177,7 @@ def prepare(graph, params: Parameters, policies: dict | None = None) -> Prepared
         by_kind=by_kind, guarantee=guarantee, holdings=holdings, sales_to_issuer=sales_to_issuer,
         outstanding=outstanding, receivables=receivables, receivables_total=receivables_total, scf=scf,
         scf_line=scf_line, scf_to_platform=scf_to_platform, inputs=inputs, scoring=scoring, scored=scored,
-        feed_share=feed_share, loans_to_firms=loans_to_firms, alloc=alloc, base_by_province=base_by_province,
+        feed_share=feed_share, loans_to_firms=loans_to_firms, alloc=alloc, alloc_T=sp.csr_array(alloc.T), base_by_province=base_by_province,
         node_ratio=node_ratio, compliance=compliance, sector=sector,
     )
 
@@ -290,7 +294,7 @@ def run_cascade(
 
     def record(k: int, t: int):
         nonlocal matvecs
-        shrink_p = pp.alloc.T @ cut
+        shrink_p = pp.alloc_T @ cut
         matvecs += 1
         prov_shrink[k] = shrink_p
         over = h >= params.hit_distress
@@ -313,6 +317,21 @@ def run_cascade(
         tl["sme_profiles_lost"][k] = float(pp.firm_count @ (pp.feed_share @ failed))
 
     trigger_hour[pp.is_core & in_defaulted_province] = 0
+    # fiscal stress: the hour a province's own distress (guarantee calls) first reached hit_distress
+    prov_pos = np.flatnonzero(pp.types == "province")
+    fiscal_hour = np.full(P, never)
+    at_risk_idx = np.flatnonzero(pp.is_data & (pp.node_province >= 0))
+
+    fail_p_risk = data_ch.failure_probability(
+        pp.node_ratio[at_risk_idx], pp.compliance[at_risk_idx], params.data_fail_base,
+        params.high_debt_threshold, params.compliance_reference,
+    )
+
+    def update_fiscal(t):
+        stressed = (h[prov_pos] >= params.hit_distress) & (fiscal_hour == never)
+        fiscal_hour[stressed] = t
+
+    update_fiscal(0)
     record(0, 0)
     last_hop = 0
     for k in range(1, steps + 1):
@@ -358,7 +377,7 @@ def run_cascade(
         dropped = pp.is_core & (t >= trigger_hour + params.dropout_lag_hours) & (trigger_hour != never)
         blocked = (dropped | halted | shocked).astype(np.float64)
         frozen = sc_ch.frozen_receivables(pp.receivables, blocked)
-        blocked_fin = sc_ch.blocked_financing(pp.scf_line, frozen, pp.receivables_total)
+        blocked_fin = params.scf_withdrawal_share * sc_ch.blocked_financing(pp.scf_line, frozen, pp.receivables_total)
         need = sc_ch.liquidity_shortfall(frozen, blocked_fin, params.payment_delay_share)
         capacity = sc_ch.capacity_loss(pp.inputs, halted.astype(np.float64), pp.output, params.input_substitutability)
         matvecs += 3
@@ -371,22 +390,17 @@ def run_cascade(
             inc = 1.0 - h[new_halt]
             h[new_halt] = 1.0
             pending[new_halt] += inc
-        ratio_blocked = np.minimum(1.0, _safe_div(frozen, pp.receivables_total))
+        ratio_blocked = params.scf_withdrawal_share * np.minimum(1.0, _safe_div(frozen, pp.receivables_total))
         platform_lost = pp.scf_to_platform @ ratio_blocked
         lent_to_halted = pp.loans_to_firms @ halted.astype(np.float64)
         matvecs += 2
 
         # ---- data ----------------------------------------------------------------------------
-        prov_hit = hit_hour_prov != never
-        at_risk = pp.is_data & (pp.node_province >= 0)
-        at_risk_idx = np.flatnonzero(at_risk)
+        update_fiscal(t)
         if at_risk_idx.size:
-            hp = hit_hour_prov[pp.node_province[at_risk_idx]]
-            live = prov_hit[pp.node_province[at_risk_idx]] & (t >= hp + params.data_lag_hours)
-            p = data_ch.failure_probability(
-                pp.node_ratio[at_risk_idx], pp.compliance[at_risk_idx], params.data_fail_base,
-                params.high_debt_threshold, params.compliance_reference,
-            )
+            hp = fiscal_hour[pp.node_province[at_risk_idx]]
+            live = (hp != never) & (t >= hp + params.data_lag_hours)
+            p = fail_p_risk
             fail_p[at_risk_idx] = np.where(live, p, fail_p[at_risk_idx])
             f = p if data_mode == "expected" else (draws[at_risk_idx] < p).astype(np.float64)
             failed[at_risk_idx] = np.where(live, np.maximum(failed[at_risk_idx], f), failed[at_risk_idx])
@@ -397,7 +411,7 @@ def run_cascade(
 
         # ---- effective supply ---------------------------------------------------------------
         red_share = _safe_div(redeemed, pp.aum)
-        share_f = fund_ch.supply_cut_share(h, params.capital_elasticity, red_share)
+        share_f = fund_ch.supply_cut_share(h, np.where(pp.is_wmp, 1.0, params.capital_elasticity), red_share)
         share_s = _safe_div(lent_to_halted + platform_lost, pp.supply)
         shares = np.vstack([share_f, share_s, share_d]) * pp.is_lender
         total = shares.sum(axis=0)

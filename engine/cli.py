@@ -160,7 +160,7 @@ def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("calibrated.toml"), show_default=True,
               help="Parameter file to write (use engine/calibrated.toml to update the shipped defaults).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the optimiser.")
-@click.option("--maxiter", type=click.IntRange(min=1), default=20, show_default=True, help="Generations of differential evolution.")
+@click.option("--maxiter", type=click.IntRange(min=1), default=30, show_default=True, help="Generations of differential evolution.")
 @click.option("--popsize", type=click.IntRange(min=2), default=6, show_default=True, help="Population size multiplier.")
 @click.option("--check", is_flag=True, help="Do not write; compare the fit with the shipped parameters and exit 5 if they differ.")
 @_handle_errors

@@ -41,11 +41,11 @@ def fmt_yuan(amount: float) -> str:
     >>> fmt_yuan(1.8e12)
     '1.80 trn yuan'
     >>> fmt_yuan(3.2e10)
-    '320.0 亿 yuan'
+    '320 亿 yuan'
     """
     a = abs(amount)
     if a >= 1e12:
         return f"{amount / 1e12:.2f} trn yuan"
     if a >= 1e8:
-        return f"{amount / 1e8:.1f} 亿 yuan"
+        return f"{amount / 1e8:,.0f} 亿 yuan"
     return f"{amount:,.0f} yuan"

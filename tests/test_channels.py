@@ -16,7 +16,7 @@ from toy import graph, node
 
 P = Parameters().with_overrides({
     "lgd": 0.45, "capital_elasticity": 2.0, "hop_hours": 1.0, "run_sensitivity": 0.0, "reprice_beta": 0.0,
-    "payment_delay_share": 0.5, "input_substitutability": 0.3, "dropout_lag_hours": 24.0, "halt_lag_hours": 72.0,
+    "payment_delay_share": 0.5, "scf_withdrawal_share": 1.0, "input_substitutability": 0.3, "dropout_lag_hours": 24.0, "halt_lag_hours": 72.0,
     "data_fail_base": 0.5, "data_lag_hours": 24.0, "tightening": 1.0, "collective_tightening": 0.02,
     "hit_distress": 0.1, "hit_supply_share": 0.01, "high_debt_threshold": 1.5,
 })
@@ -98,12 +98,14 @@ def test_wmp_run_and_fire_sale_marks_down_other_provinces_paper():
         ("WMP", "LB", "funding", "bond", 90.0),
         ("BANK", "LB", "funding", "bond", 100.0),
     ])
-    p = P.with_overrides({"run_sensitivity": 1.0, "run_max": 0.3, "run_lag_hours": 0.0, "run_half_life_hours": 0.0,
+    p = P.with_overrides({"run_sensitivity": 10.0, "run_max": 0.3, "run_lag_hours": 0.0, "run_half_life_hours": 0.0,
                           "price_impact": 1.0, "markdown_max": 0.3})
     r = run_cascade(g, scenario(3), p)
     n = r.nodes.set_index("id")
-    # WMP: loss 0.45 * 10 = 4.5 > equity 2 -> distress 1; AUM = 100 holdings + 0 liquid;
-    # redemptions = 100 * min(0.3, 1.0 * 1) = 30, all sold pro rata (10 % L, 90 % LB): 27 of LB sold.
+    # WMP: AUM = 100 holdings + 0 liquid is its loss buffer (investors bear NAV losses);
+    # loss 0.45 * 10 = 4.5 -> NAV distress 0.045; redemptions = 100 * min(0.3, 10 * 0.045) = 30,
+    # all sold pro rata (10 % L, 90 % LB): 27 of LB sold.
+    assert n.loc["WMP", "distress"] >= 0.045
     assert n.loc["WMP", "redeemed_yuan"] == pytest.approx(30.0)
     # LB markdown = min(0.3, 1.0 * 27 / 190 outstanding)
     m = 27.0 / 190.0
@@ -144,6 +146,14 @@ def test_supply_chain_dropout_halt_and_capacity_by_hand():
     assert r.headline["firms_halted"] == 100
 
 
+def test_partial_scf_withdrawal_scales_blocked_financing():
+    r = run_cascade(supply_graph(), scenario(120), P.with_overrides({"scf_withdrawal_share": 0.25}))
+    n = r.nodes.set_index("id")
+    # blocked financing 0.25 * 8 = 2; shortfall 0.5 * 20 + 2 = 12 > 5 -> still halts
+    assert n.loc["S", "blocked_financing_yuan"] == pytest.approx(2.0)
+    assert r.headline["shrinkage_by_channel_yuan"]["supply_chain"] == pytest.approx(2.0)
+
+
 def test_supply_chain_no_halt_when_buffer_covers_shortfall():
     g = supply_graph()
     g.nodes.loc[g.nodes["id"] == "S", "liquid_assets"] = 18.0  # shortfall 18 is not > 18
@@ -164,14 +174,23 @@ def data_graph(compliance=0.068, ratio_a=1.8):
         node("BANK", "bank", "B", equity=100, financing_supply=1000),
         node("SME", "sme_group", "A", firm_count=327, output=10),
     ], [
+        ("A", "L", "guarantee", "implicit_support", 60.0),
         ("BANK", "D", "data", "credit_scoring", 300.0),
         ("SME", "D", "data", "data_feed", 5.0),
     ])
 
 
+def test_no_fiscal_stress_no_data_failure():
+    g = data_graph()
+    g2 = graph([r for r in g.nodes.to_dict("records")], [("BANK", "D", "data", "credit_scoring", 300.0)])
+    r = run_cascade(g2, scenario(30), P)
+    assert r.headline["data_platforms_failed"] == 0.0
+
+
 def test_data_platform_failure_and_tightening_by_hand():
     r = run_cascade(data_graph(), scenario(30), P)
     n = r.nodes.set_index("id")
+    # A's guarantee call 0.45 * 60 = 27 > its buffer 0.1 * 100 -> fiscal stress at hour 0;
     # failure probability = 0.5 * (1.8 / 1.5) * (0.068 / 0.068) = 0.6, from hour 0 + 24
     assert n.loc["D", "data_fail_probability"] == pytest.approx(0.6)
     assert n.loc["D", "data_failed"] == pytest.approx(0.6)
@@ -210,8 +229,8 @@ def test_lender_hit_by_funding_and_data_cuts_more():
         node("D", "data_platform", "A", compliance_cost_ratio=0.068),
         node("BANK", "bank", "national", equity=1000, financing_supply=1000),
     ]
-    fund = [("BANK", "L", "funding", "loan", 200.0)]
-    data = [("BANK", "D", "data", "credit_scoring", 300.0)]
+    fund = [("BANK", "L", "funding", "loan", 200.0), ("A", "L", "guarantee", "implicit_support", 60.0)]
+    data = [("BANK", "D", "data", "credit_scoring", 300.0), ("A", "L", "guarantee", "implicit_support", 60.0)]
     only_f = run_cascade(graph(nodes, fund), scenario(30), P).nodes.set_index("id").loc["BANK"]
     only_d = run_cascade(graph(nodes, data), scenario(30), P).nodes.set_index("id").loc["BANK"]
     both = run_cascade(graph(nodes, fund + data), scenario(30), P).nodes.set_index("id").loc["BANK"]

@@ -21,19 +21,24 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..algorithms import debtrank_step
+from ..algorithms import impact_matrix as _impact
+
 
 def impact_matrix(exposures: sp.csr_array, buffer: np.ndarray, lgd: float) -> sp.csr_array:
     """``Lambda[i, j] = min(1, lgd * W[i, j] / b_i)``; rows with ``b_i = 0`` are zero.
+
+    Built on :func:`engine.algorithms.impact_matrix` (DebtRank's impact matrix, capped)
+    with the buffer deflated by the loss given default.
 
     >>> W = sp.csr_array(np.array([[0., 10.], [4., 0.]]))
     >>> impact_matrix(W, np.array([5., 8.]), 0.5).toarray()
     array([[0.  , 1.  ],
            [0.25, 0.  ]])
     """
-    with np.errstate(divide="ignore"):
-        scale = np.where(buffer > 0, lgd / np.where(buffer > 0, buffer, 1.0), 0.0)
-    lam = sp.csr_array(sp.diags_array(scale) @ exposures)
-    np.minimum(lam.data, 1.0, out=lam.data)
+    has = buffer > 0
+    rows = sp.csr_array(sp.diags_array(has.astype(np.float64)) @ exposures)
+    lam = _impact(rows, np.where(has, buffer / lgd if lgd > 0 else np.inf, 1.0), cap=True)
     lam.eliminate_zeros()
     return lam
 
@@ -58,13 +63,14 @@ def default_losses(exposures_by_kind: dict, shocked_severity: dict, lgd: float) 
 
 
 def debtrank_hop(impact: sp.csr_array, h: np.ndarray, pending: np.ndarray) -> np.ndarray:
-    """One linear-DebtRank hop: the new distress after propagating the ``pending`` increments.
+    """One linear-DebtRank hop (:func:`engine.algorithms.debtrank_step`): distress after
+    propagating the ``pending`` increments.
 
     >>> lam = sp.csr_array(np.array([[0., .5], [0., 0.]]))
     >>> debtrank_hop(lam, np.array([0., 1.]), np.array([0., 1.])).tolist()
     [0.5, 1.0]
     """
-    return np.minimum(1.0, h + impact @ pending)
+    return debtrank_step(impact, h, pending)[0]
 
 
 def redemption_target(h: np.ndarray, aum: np.ndarray, sensitivity: float, run_max: float) -> np.ndarray:
@@ -106,6 +112,9 @@ def markdown(
     return np.minimum(markdown_max, price_impact * pressure + reprice)
 
 
-def supply_cut_share(h: np.ndarray, elasticity: float, redeemed_share: np.ndarray) -> np.ndarray:
-    """Share of its financing supply a lender withdraws after losses and redemptions (uncapped)."""
+def supply_cut_share(h: np.ndarray, elasticity, redeemed_share: np.ndarray) -> np.ndarray:
+    """Share of its financing supply a lender withdraws after losses and redemptions (uncapped).
+
+    ``elasticity`` may be a per-node array (WMPs shrink one-for-one with NAV losses).
+    """
     return elasticity * h + redeemed_share
