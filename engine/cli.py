@@ -101,7 +101,7 @@ def info(bundle, as_json):
 
 @main.command()
 @click.argument("out", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--nodes", "n_nodes", type=click.IntRange(min=40), default=10_000, show_default=True)
+@click.option("--nodes", "n_nodes", type=click.IntRange(min=100), default=10_000, show_default=True)
 @click.option("--edges", "n_edges", type=click.IntRange(min=1), default=100_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)

@@ -1,0 +1,539 @@
+"""Benchmarks on a generated bundle: ``python -m engine.bench``.
+
+Usage::
+
+    python -m engine.bench [--nodes 1000000] [--edges 10000000] [--seed 0]
+                           [--data-dir bench-data] [--repeat 20] [--regenerate]
+
+Steps (see ``docs/benchmarks.md`` for how to read the output):
+
+1. **Generate** a Parquet bundle with :func:`engine.generate.generate_bundle`,
+   cached in ``<data-dir>/<nodes>-<edges>-<seed>/`` (``write_bundle`` is
+   atomic, so a folder holding ``bundle.toml`` is complete).  Generation runs in
+   a child process, so its memory does not count against the measurements.
+2. **Measure** in a fresh child process: run every case of :data:`CASES` in
+   order on one shared :class:`Workspace` and report each case's figures.
+3. **Report**: print a table (figure, value, target, PASS/FAIL) and write
+   ``<data-dir>/results.json``.  The exit status is 1 when a target is missed.
+
+Adding a case
+-------------
+A case is a small function ``case(ws: Workspace) -> dict[str, Figure]``; append
+it to :data:`CASES`.  It takes what it needs from the workspace (``ws.graph``,
+``ws.exposures``, ``ws.buffer``, ``ws.matvec_seconds``; each built on first
+use and cached) and returns its figures, with a target where there is one::
+
+    def case_stress_72h(ws):
+        t0 = time.perf_counter()
+        ...  # run the 72-hour cascade on ws.graph
+        return {"stress_72h_s": Figure("72-hour stress run", time.perf_counter() - t0, "s",
+                                       target=120.0)}
+
+    CASES.insert(-1, case_stress_72h)   # before the peak-memory case
+
+Timing uses :func:`time.perf_counter`; the BLAS / OpenMP thread settings are
+left as the machine gives them (the sparse products of SciPy are
+single-threaded anyway).  Peak memory is ``resource.getrusage(...).ru_maxrss``
+of the measuring process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import ContagionError
+
+GIB = 2.0**30
+
+#: Targets of the engine's acceptance criteria.
+LOAD_BUILD_TARGET_S = 60.0
+PEAK_RSS_TARGET_GIB = 6.0
+STEP_OVER_MATVEC_TARGET = 3.0
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure, optionally with a target.
+
+    ``better="lower"`` passes when ``value <= target``, ``"higher"`` when
+    ``value >= target``; without a target the figure is informational.
+
+    >>> Figure("load + build", 12.5, "s", target=60.0).passed
+    True
+    >>> Figure("iterations", 17, "").passed is None
+    True
+    """
+
+    label: str
+    value: Any
+    unit: str = ""
+    target: float | None = None
+    better: str = "lower"
+
+    @property
+    def passed(self) -> bool | None:
+        if self.target is None or not isinstance(self.value, (int, float)):
+            return None
+        return self.value <= self.target if self.better == "lower" else self.value >= self.target
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """Figures of one case, and its wall time."""
+
+    name: str
+    figures: dict[str, Figure]
+    seconds: float
+
+
+def _peak_rss_bytes(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size (``ru_maxrss`` is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(who).ru_maxrss
+    return float(peak if sys.platform == "darwin" else peak * 1024)
+
+
+@dataclass
+class Workspace:
+    """State shared by the cases of one measuring run; heavy objects built on first use."""
+
+    path: Path
+    repeat: int = 20
+    seed: int = 0
+    cache: dict = field(default_factory=dict)
+
+    def _get(self, key: str, build: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]
+
+    @property
+    def bundle(self):
+        """The loaded bundle (:func:`engine.bundle.load_bundle`)."""
+        from .bundle import load_bundle
+
+        return self._get("bundle", lambda: load_bundle(self.path))
+
+    @property
+    def graph(self):
+        """The :class:`~engine.graph.MultilayerGraph` of :attr:`bundle`."""
+        from .graph import MultilayerGraph
+
+        return self._get("graph", lambda: MultilayerGraph.from_bundle(self.bundle))
+
+    @property
+    def exposures(self):
+        """Combined funding + guarantee exposure matrix ``W`` (CSR, ``W[i, j]`` = i exposed to j)."""
+        return self._get("exposures", lambda: self.graph.matrix(["funding", "guarantee"]))
+
+    @property
+    def buffer(self) -> np.ndarray:
+        """Loss-absorbing buffer for DebtRank: ``equity``, and ``fiscal_capacity`` for provinces.
+
+        Provinces carry no equity in a bundle (``equity = 0``) but DebtRank needs
+        every buffer ``> 0``; a province's buffer is its fiscal capacity.
+        """
+
+        def build():
+            g = self.graph
+            eq = g.column("equity")
+            return np.where(g.mask(type="province"), g.column("fiscal_capacity"), eq)
+
+        return self._get("buffer", build)
+
+    @property
+    def matvec_seconds(self) -> float:
+        """Median time of ``W @ x`` (measured by :func:`case_matvec` or on first use)."""
+        if "matvec_s" not in self.cache:
+            case_matvec(self)
+        return self.cache["matvec_s"]
+
+
+def _median_time(fn: Callable[[], Any], repeat: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+# -- cases ----------------------------------------------------------------------------
+
+
+def case_load_build(ws: Workspace) -> dict[str, Figure]:
+    """Load the bundle and build the multilayer graph, timed separately."""
+    from .bundle import load_bundle
+    from .graph import MultilayerGraph
+
+    t0 = time.perf_counter()
+    bundle = load_bundle(ws.path)
+    t1 = time.perf_counter()
+    graph = MultilayerGraph.from_bundle(bundle)
+    t2 = time.perf_counter()
+    ws.cache["bundle"], ws.cache["graph"] = bundle, graph
+    return {
+        "nodes": Figure("nodes", int(graph.n)),
+        "edges": Figure("edges", int(len(bundle.edges))),
+        "load_s": Figure("load_bundle", t1 - t0, "s"),
+        "build_s": Figure("MultilayerGraph.from_bundle", t2 - t1, "s"),
+        "load_build_s": Figure("load + build", t2 - t0, "s", target=LOAD_BUILD_TARGET_S),
+        "rss_after_build_gib": Figure("peak RSS after load + build", _peak_rss_bytes() / GIB, "GiB"),
+    }
+
+
+def case_matvec(ws: Workspace) -> dict[str, Figure]:
+    """One sparse mat-vec ``W @ x`` on the funding + guarantee exposure matrix (median)."""
+    t0 = time.perf_counter()
+    W = ws.exposures
+    t_build = time.perf_counter() - t0
+    x = np.random.default_rng(ws.seed).random(W.shape[0])
+    t = _median_time(lambda: W @ x, ws.repeat)
+    ws.cache["matvec_s"] = t
+    return {
+        "exposure_nnz": Figure("funding + guarantee nonzeros", int(W.nnz)),
+        "exposure_build_s": Figure("funding + guarantee matrix build", t_build, "s"),
+        "matvec_ms": Figure(f"W @ x (median of {ws.repeat})", t * 1e3, "ms"),
+    }
+
+
+def case_debtrank(ws: Workspace) -> dict[str, Figure]:
+    """Linear DebtRank: the LGFVs of the province with the highest debt ratio lose everything.
+
+    Times the whole :func:`engine.algorithms.debtrank` call, then one iteration
+    alone: :func:`~engine.algorithms.debtrank_step` replayed along the same
+    trajectory on the same impact matrix, each step timed next to a bare
+    mat-vec ``impact @ dh`` on the same vector (interleaved, so both see the
+    same machine load); medians over at least ``repeat`` steps.
+    Acceptance: one iteration costs at most 3 sparse mat-vecs.
+    """
+    from .algorithms import debtrank, debtrank_step, impact_matrix
+    from .debt import debt_ratio
+
+    g, W, E = ws.graph, ws.exposures, ws.buffer
+    lgfv = g.mask(type="lgfv")
+    prov = g.nodes["province"].to_numpy()
+    ratio = debt_ratio(g.nodes)
+    with_lgfv = ratio[ratio.index.isin(np.unique(prov[lgfv]))]
+    pid = str(with_lgfv.idxmax())
+    shock = np.where(lgfv & (prov == pid), 1.0, 0.0)
+
+    t0 = time.perf_counter()
+    r = debtrank(W, E, shock, variant="linear", cap_impact=True, tol=1e-10)
+    total = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    lam = impact_matrix(W, E, cap=True)
+    t_impact = time.perf_counter() - t0
+    steps, mvs = [], []
+    while len(steps) < max(ws.repeat, 1) and r.iterations > 0:
+        h = dh = shock
+        for _ in range(r.iterations):
+            t0 = time.perf_counter()
+            lam @ dh
+            t1 = time.perf_counter()
+            h, dh = debtrank_step(lam, h, dh)
+            t2 = time.perf_counter()
+            mvs.append(t1 - t0)
+            steps.append(t2 - t1)
+    step = float(np.median(steps)) if steps else float("nan")
+    mv = float(np.median(mvs)) if mvs else float("nan")
+    hit = r.h > 0.01
+    return {
+        "shock": Figure("shocked: LGFVs of province", f"{pid} ({int(shock.sum())} LGFVs)"),
+        "debtrank_s": Figure("debtrank() total", total, "s"),
+        "iterations": Figure("iterations", int(r.iterations)),
+        "converged": Figure("converged", bool(r.converged)),
+        "matvecs": Figure("mat-vecs reported", int(r.matvecs)),
+        "impact_build_s": Figure("impact matrix build (setup)", t_impact, "s"),
+        "total_per_iteration_ms": Figure("debtrank() total / iterations", total / max(r.iterations, 1) * 1e3, "ms"),
+        "step_ms": Figure(f"one iteration (median of {len(steps)})", step * 1e3, "ms"),
+        "step_matvec_ms": Figure("impact @ dh, same vectors (median)", mv * 1e3, "ms"),
+        "step_over_matvec": Figure("one iteration / one mat-vec", step / mv, "x", target=STEP_OVER_MATVEC_TARGET),
+        "step_over_matvec_case": Figure("one iteration / W @ x of case matvec", step / ws.matvec_seconds, "x"),
+        "debtrank_value": Figure("DebtRank (equity-weighted)", float(r.debtrank)),
+        "nodes_hit": Figure("nodes with h > 1%", int(hit.sum())),
+        "provinces_hit": Figure("provinces with a node h > 1%", int(np.unique(prov[hit & (prov != "national")]).size)),
+    }
+
+
+STRESS_TARGET_S = 30.0
+STRESS_MATVEC_BUDGET = 1000.0
+EMBEDDED_STRESS_TARGET_S = 2.0
+
+
+def case_stress_72h(ws: Workspace) -> dict[str, Figure]:
+    """The three-channel 72-hour cascade (baseline shape: LGFV default in the highest-debt province).
+
+    Times derivation of the channel matrices (``prepare``) and the hourly clock
+    separately and expresses the whole run as a multiple of one sparse mat-vec
+    on the funding + guarantee matrix.  Acceptance: under 30 s; a run needing more
+    than ~1,000 mat-vecs does avoidable work.
+    """
+    from .cascade import prepare, run_cascade
+    from .parameters import load_parameters
+    from .scenario import parse_scenario, resolve_shocks
+
+    g = ws.graph
+    params = load_parameters()
+    sc = parse_scenario({"name": "bench-72h", "horizon_hours": 72, "seed": 1,
+                         "shock": {"type": "lgfv", "province": "highest-debt-ratio", "min_debt_ratio": 0.0}})
+    t0 = time.perf_counter()
+    pp = prepare(g, params, sc.policies)
+    shock = resolve_shocks(g, sc, params)
+    t_prep = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    r = run_cascade(g, sc, params, prepared=pp, shock=shock)
+    t_run = time.perf_counter() - t0
+    total = t_prep + t_run
+    mv = ws.matvec_seconds
+    return {
+        "stress_prepare_s": Figure("stress: prepare channel matrices", t_prep, "s"),
+        "stress_clock_s": Figure("stress: 72 hourly steps", t_run, "s"),
+        "stress_total_s": Figure("stress: 72-hour run, total", total, "s", target=STRESS_TARGET_S),
+        "stress_over_matvec": Figure("stress run / one mat-vec", total / mv, "x", target=STRESS_MATVEC_BUDGET),
+        "stress_clock_over_matvec": Figure("hourly clock only / one mat-vec", t_run / mv, "x"),
+        "stress_matvecs": Figure("sparse mat-vecs in the clock", int(r.meta["sparse_matvecs"])),
+        "stress_provinces_hit": Figure("provinces hit", int(r.headline["provinces_hit"])),
+        "stress_shrinkage": Figure("shrinkage share", float(r.headline["shrinkage_share"])),
+    }
+
+
+def case_embedded_stress_cli(ws: Workspace) -> dict[str, Figure]:
+    """``contagion stress`` end to end on the embedded dataset (new process, median of 3)."""
+    import subprocess
+
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "engine.cli", "stress"], check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return {"embedded_stress_s": Figure("`contagion stress` on china-2026, end to end", float(np.median(times)), "s",
+                                        target=EMBEDDED_STRESS_TARGET_S)}
+
+
+def case_peak_memory(ws: Workspace) -> dict[str, Figure]:
+    """Peak resident memory of the measuring process (keep this case last)."""
+    return {"peak_rss_gib": Figure("peak RSS (whole run)", _peak_rss_bytes() / GIB, "GiB", target=PEAK_RSS_TARGET_GIB)}
+
+
+#: The cases, run in this order in one process.  Append new ones before the last.
+CASES: list[Callable[[Workspace], dict[str, Figure]]] = [
+    case_load_build,
+    case_matvec,
+    case_debtrank,
+    case_stress_72h,
+    case_embedded_stress_cli,
+    case_peak_memory,
+]
+
+
+def run_cases(path, cases=None, *, repeat: int = 20, seed: int = 0, log=None) -> list[CaseResult]:
+    """Run ``cases`` (default :data:`CASES`) in order on the bundle at ``path``, in this process."""
+    ws = Workspace(Path(path), repeat=repeat, seed=seed)
+    results = []
+    for case in CASES if cases is None else cases:
+        name = case.__name__.removeprefix("case_")
+        if log:
+            log(f"running {name} ...")
+        t0 = time.perf_counter()
+        figs = case(ws)
+        results.append(CaseResult(name, figs, time.perf_counter() - t0))
+    return results
+
+
+# -- bundle cache and processes ---------------------------------------------------------
+
+
+def bundle_dir(data_dir, nodes: int, edges: int, seed: int) -> Path:
+    """The cache folder of a generated bundle: ``<data_dir>/<nodes>-<edges>-<seed>``."""
+    return Path(data_dir) / f"{nodes}-{edges}-{seed}"
+
+
+def _child_env() -> dict:
+    """Environment for child processes: this ``engine`` package importable, nothing else changed."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def ensure_bundle(data_dir, nodes: int, edges: int, seed: int = 0, *, regenerate: bool = False) -> dict:
+    """Generate the bundle in a child process unless cached; return path and generation figures."""
+    path = bundle_dir(data_dir, nodes, edges, seed)
+    if (path / "bundle.toml").is_file() and not regenerate:
+        return {"path": str(path), "cached": True}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    code = (
+        "import json, resource, sys, time\n"
+        "t0 = time.perf_counter()\n"
+        "from engine.generate import generate_bundle\n"
+        f"generate_bundle({str(path)!r}, {int(nodes)}, {int(edges)}, seed={int(seed)}, fmt='parquet')\n"
+        "print(json.dumps({'seconds': time.perf_counter() - t0,"
+        " 'maxrss_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=_child_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ContagionError(f"bundle generation failed (exit {proc.returncode}):\n{proc.stderr}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"path": str(path), "cached": False, "generate_s": out["seconds"],
+            "generate_peak_rss_gib": out["maxrss_kib"] * 1024 / GIB}
+
+
+def measure(path, *, repeat: int = 20, seed: int = 0) -> list[dict]:
+    """Run :data:`CASES` in a fresh child process; return its results as plain dicts."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "cases.json"
+        cmd = [sys.executable, "-m", "engine.bench", "--measure", str(path), "--cases-json", str(out),
+               "--repeat", str(repeat), "--seed", str(seed)]
+        proc = subprocess.run(cmd, env=_child_env())
+        if proc.returncode != 0 or not out.is_file():
+            raise ContagionError(f"measuring process failed (exit {proc.returncode})")
+        return json.loads(out.read_text())
+
+
+def _results_to_json(results: list[CaseResult]) -> list[dict]:
+    return [
+        {"case": r.name, "seconds": r.seconds,
+         "figures": {k: asdict(f) | {"passed": f.passed} for k, f in r.figures.items()}}
+        for r in results
+    ]
+
+
+def machine_info() -> dict:
+    """Versions and CPUs of this machine (BLAS threads are left as they are)."""
+    import pandas as pd
+    import pyarrow
+    import scipy
+
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{blas.get('name')} {blas.get('version')}"
+    except Exception:  # pragma: no cover - depends on how numpy was built
+        blas = "unknown"
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        affinity = os.cpu_count()
+    threads = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+               if k in os.environ}
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
+        "blas": blas,
+        "blas_thread_env": threads,
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": affinity,
+    }
+
+
+# -- report ---------------------------------------------------------------------------
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if v != v:
+            return "n/a"
+        return f"{v:,.3f}" if abs(v) < 100 else f"{v:,.1f}"
+    return str(v)
+
+
+def format_report(report: dict) -> str:
+    """The printed table of a results dict (as written to ``results.json``)."""
+    m, b = report["machine"], report["bundle"]
+    lines = [
+        f"contagion-engine benchmark: {b['nodes']:,} nodes, {b['edges']:,} edges, seed {b['seed']} "
+        f"(Parquet bundle {b['path']})",
+        f"machine: {m['cpu_count']} CPUs ({m['cpus_usable']} usable), {m['platform']}",
+        f"python {m['python']}, numpy {m['numpy']}, scipy {m['scipy']}, pandas {m['pandas']}, "
+        f"pyarrow {m['pyarrow']}, BLAS {m['blas']}"
+        + (f", thread env {m['blas_thread_env']}" if m["blas_thread_env"] else ""),
+    ]
+    if b.get("cached"):
+        lines.append("generation: cached (delete the folder or pass --regenerate to time it)")
+    else:
+        lines.append(f"generation (child process): {b['generate_s']:.1f} s, peak RSS {b['generate_peak_rss_gib']:.2f} GiB")
+    rows = [("case", "figure", "value", "target", "result")]
+    for c in report["cases"]:
+        first = True
+        for f in c["figures"].values():
+            unit = f" {f['unit']}" if f["unit"] else ""
+            target = "" if f["target"] is None else f"{'<=' if f['better'] == 'lower' else '>='} {f['target']:g}{unit}"
+            result = {True: "PASS", False: "FAIL", None: ""}[f["passed"]]
+            rows.append((c["case"] if first else "", f["label"], _fmt_value(f["value"]) + unit, target, result))
+            first = False
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for k, r in enumerate(rows):
+        lines.append("  ".join(s.ljust(w) if i < 2 else s.rjust(w) if i < 4 else s
+                               for i, (s, w) in enumerate(zip(r, widths))).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    verdict = "all targets met" if report["passed"] else "TARGET MISSED: " + ", ".join(report["failed"])
+    lines.append(verdict)
+    return "\n".join(lines)
+
+
+def run(nodes: int, edges: int, *, seed: int = 0, data_dir="bench-data", repeat: int = 20,
+        regenerate: bool = False) -> dict:
+    """Generate (or reuse) the bundle, measure in a child process, write ``results.json``."""
+    gen = ensure_bundle(data_dir, nodes, edges, seed, regenerate=regenerate)
+    cases = measure(gen["path"], repeat=repeat, seed=seed)
+    failed = [f"{c['case']}.{k}" for c in cases for k, f in c["figures"].items() if f["passed"] is False]
+    report = {
+        "machine": machine_info(),
+        "bundle": {"nodes": int(nodes), "edges": int(edges), "seed": int(seed)} | gen,
+        "cases": cases,
+        "passed": not failed,
+        "failed": failed,
+    }
+    Path(data_dir, "results.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status (1 when a target is missed)."""
+    p = argparse.ArgumentParser(prog="python -m engine.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--nodes", type=int, default=1_000_000, help="number of nodes (default 1,000,000)")
+    p.add_argument("--edges", type=int, default=10_000_000, help="number of edges (default 10,000,000)")
+    p.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    p.add_argument("--data-dir", default="bench-data", help="cache folder for bundles and results.json")
+    p.add_argument("--repeat", type=int, default=20, help="repetitions of each timed kernel (default 20)")
+    p.add_argument("--regenerate", action="store_true", help="generate the bundle even if cached")
+    p.add_argument("--measure", metavar="BUNDLE", help=argparse.SUPPRESS)  # child-process mode
+    p.add_argument("--cases-json", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.measure:
+        results = run_cases(a.measure, repeat=a.repeat, seed=a.seed,
+                            log=lambda s: print(s, file=sys.stderr, flush=True))
+        Path(a.cases_json).write_text(json.dumps(_results_to_json(results)))
+        return 0
+    report = run(a.nodes, a.edges, seed=a.seed, data_dir=a.data_dir, repeat=a.repeat, regenerate=a.regenerate)
+    print(format_report(report))
+    print(f"results written to {Path(a.data_dir, 'results.json')}")
+    return 0 if report["passed"] else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
