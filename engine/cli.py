@@ -205,6 +205,39 @@ def calibrate(targets_file, bundle, out, seed, maxiter, popsize, check):
     click.echo(f"wrote {out}")
 
 
+@main.command()
+@bundle_argument
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many nodes to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@_handle_errors
+def keynodes(bundle, top, as_json):
+    """List key nodes: high connectivity and low substitutability (关键节点识别清单).
+
+    Score = PageRank centrality x sqrt(dependence of counterparties) x sqrt(exposure on the node);
+    see engine/keynodes.py for the definitions.
+    """
+    from .keynodes import key_nodes
+    from .runner import load_graph
+
+    kn = key_nodes(load_graph(_bundle_path(bundle)), top=top)
+    if as_json:
+        click.echo(kn.to_json(orient="records", force_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from .summary import make_console
+    from .units import fmt_yuan
+
+    t = Table(title=f"Key nodes (top {top})")
+    for c in ("rank", "id", "name", "type", "province", "exposure on it", "counterparties", "dependence", "score"):
+        t.add_column(c, justify="right" if c in ("rank", "exposure on it", "counterparties", "dependence", "score") else "left")
+    for r in kn.itertuples():
+        t.add_row(str(r.rank), r.id, f"{r.name_zh} {r.name_en}", r.type, r.province, fmt_yuan(r.exposure_on_yuan),
+                  str(r.counterparties), f"{r.dependence:.2f}", f"{r.score:.3f}")
+    make_console().print(t)
+
+
 class _progress:
     """A rich progress bar over the scenario's hours, shown for long runs only."""
 

@@ -68,9 +68,10 @@ def render_info(info: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .summary import make_console
     from .units import fmt_yuan
 
-    con = Console()
+    con = make_console()
     b = info["bundle"]
     con.print(f"[bold]{b['name']}[/bold]  as of {b['as_of']}  (declared unit {b['unit_declared']}, hash {b['content_hash'][:12]})")
     if b["synthetic_parts"]:

@@ -5,11 +5,21 @@ from __future__ import annotations
 from .units import fmt_yuan
 
 
+def make_console():
+    """A rich console; when output is not a terminal (pipes, files, CI logs) use a wide
+    fixed width instead of 80 columns so tables stay readable."""
+    import sys
+
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=140)
+
+
 def render_summary(result, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    con = console or Console()
+    con = console or make_console()
     m, hl = result.meta, result.headline
     b, sc = m["bundle"], m["scenario"]
     con.print(f"[bold]Stress test[/bold] {sc['name']} on {b['name']} (as of {b['as_of']}), "
@@ -59,9 +69,10 @@ def render_summary(result, console=None) -> None:
     ]
     sec = result.sectors
     if len(sec):
-        extra.append("capacity utilisation change: " + ", ".join(
+        moved = ", ".join(
             f"{r.sector} {r.capacity_utilisation_change_pp:+.1f} pp" for r in sec.itertuples() if r.capacity_utilisation_change_pp != 0
-        ) or "none")
+        )
+        extra.append("capacity utilisation change of makers: " + (moved or "none"))
     for line in extra:
         con.print("  " + line)
     con.print("[dim]Every figure is defined in docs/model.md; --json prints the full result.[/dim]")

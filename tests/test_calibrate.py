@@ -93,3 +93,26 @@ def test_calibrating_a_parameter_without_bounds_is_refused(scenario_file):
     targets = Targets("t", "default", (Target(scenario_file, "shrinkage_yuan", 1.0),), scenario_file)
     with pytest.raises(InputError, match="cannot be calibrated"):
         calibrate(toy_graph(), targets, free=["lgd"])
+
+
+def test_shipped_parameters_are_reproduced_from_scratch():
+    """Re-running `contagion calibrate --targets targets/seed-2026.toml` gives the shipped values.
+
+    Slow (a few minutes): it is the full seeded optimisation, started from the field
+    defaults, not from the shipped file. Tolerance: 1e-6 relative (the optimiser is
+    deterministic; the tolerance only absorbs floating-point noise).
+    """
+    import tomllib
+    from pathlib import Path
+
+    from engine.parameters import CALIBRATED_FILE
+    from engine.runner import load_graph
+
+    root = Path(__file__).resolve().parents[1]
+    shipped = tomllib.loads(CALIBRATED_FILE.read_text(encoding="utf-8"))
+    about = shipped["about"]
+    fit = calibrate(load_graph(), load_targets(root / "targets" / "seed-2026.toml"), seed=about["optimiser_seed"],
+                    maxiter=about["optimiser_maxiter"], popsize=about["optimiser_popsize"])
+    for name, value in shipped["parameters"].items():
+        assert fit.parameters[name] == pytest.approx(value, rel=1e-6), name
+    assert all(row["met"] for row in fit.fit)
