@@ -59,7 +59,7 @@ EDGE_KINDS: dict[str, dict[str, str]] = {
     },
     "data": {
         "credit_scoring": "source underwrites lending scored with target's data (lending volume)",
-        "data_feed": "source supplies data to target (lending volume that depends on it)",
+        "data_feed": "source (a firm group) has its data-based credit profile on platform target (its financing that depends on it)",
     },
 }
 

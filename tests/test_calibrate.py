@@ -13,7 +13,7 @@ from toy import graph, node
 
 SCENARIO = """
 name = "toy-default"
-horizon_hours = 120
+horizon_hours = 60
 seed = 1
 [[shock]]
 nodes = ["L"]
@@ -49,7 +49,8 @@ def scenario_file(tmp_path):
 
 def test_recovers_known_parameters(scenario_file):
     g = toy_graph()
-    truth = Parameters().with_overrides({"capital_elasticity": 1.7, "input_substitutability": 0.42, "hop_hours": 1.0})
+    fast = {"hop_hours": 1.0, "halt_lag_hours": 24.0}
+    truth = Parameters().with_overrides({"capital_elasticity": 1.7, "input_substitutability": 0.42, **fast})
     r = run_cascade(g, load_scenario(scenario_file), truth)
     shrink = metric("shrinkage_yuan", g, r)
     cap = metric("capacity_change_pp", g, r, {"sector": "nev"})
@@ -58,9 +59,9 @@ def test_recovers_known_parameters(scenario_file):
         Target(scenario_file, "shrinkage_yuan", shrink, tolerance=1e-3, tolerance_kind="relative"),
         Target(scenario_file, "capacity_change_pp", cap, tolerance=1e-3, select={"sector": "nev"}),
     ), scenario_file)
-    base = Parameters().with_overrides({"hop_hours": 1.0})
+    base = Parameters().with_overrides(fast)
     fit = calibrate(g, targets, free=["capital_elasticity", "input_substitutability"], base=base, seed=3,
-                    maxiter=40, popsize=8)
+                    maxiter=30, popsize=6)
     assert fit.parameters["capital_elasticity"] == pytest.approx(1.7, rel=2e-3)
     assert fit.parameters["input_substitutability"] == pytest.approx(0.42, rel=2e-3)
     assert all(row["met"] for row in fit.fit)
