@@ -261,13 +261,41 @@ def run_cascade(
     )
 
     in_defaulted_province = np.isin(pp.node_province, np.flatnonzero(province_defaulted))
-    # state
     never = np.iinfo(np.int64).max
-    redeemed = np.zeros(n)
-    mark = np.zeros(n)
+
+    # Index sets: the clock works on these subsets and only recomputes a quantity when
+    # its inputs changed, so an hour costs O(lenders + WMPs) plus the mat-vecs it needs.
+    L = np.flatnonzero(pp.is_lender)
+    F = np.flatnonzero(pp.is_firm)
+    C = np.flatnonzero(pp.is_core)
+    W_ = np.flatnonzero(pp.is_wmp)
+    supply_L = pp.supply[L]
+    aum_L = pp.aum[L]
+    elasticity_L = np.where(pp.is_wmp[L], 1.0, params.capital_elasticity)
+    scoring_L = pp.scoring[L]
+    scored_L = pp.scored[L]
+    loans_L = pp.loans_to_firms[L]
+    scf_L = pp.scf_to_platform[L]
+    alloc_T_L = sp.csr_array(pp.alloc_T[:, L]) if P else sp.csr_array((0, L.size))
+    receivables_F = pp.receivables[F]
+    inputs_F = pp.inputs[F]
+    rec_total_F, scf_line_F = pp.receivables_total[F], pp.scf_line[F]
+    liquid_F, output_F = pp.liquid[F], pp.output[F]
+    issuer = (pp.outstanding > 0) | (reprice > 0)
+    issuer[shocked] = False  # defaulted paper is lost through the default, never marked down
+    I = np.flatnonzero(issuer)
+    holders = np.flatnonzero(np.diff(pp.holdings.indptr) > 0)
+    holdings_HI = sp.csr_array(pp.holdings[holders][:, I])
+    sales_IW = sp.csr_array(pp.sales_to_issuer[I][:, W_])
+    outstanding_I, reprice_I = pp.outstanding[I], reprice[I]
+    buffer_H = pp.buffer[holders]
+
+    # state
+    redeemed_W = np.zeros(W_.size)
+    mark_I = np.zeros(I.size)
     mtm_loss = np.zeros(n)
-    cut = np.zeros(n)
-    cut_ch = np.zeros((3, n))
+    cut_L = np.zeros(L.size)
+    cut_ch_L = np.zeros((3, L.size))
     halted = np.zeros(n, dtype=bool)
     halt_hour = np.full(n, never)
     stressed_since = np.full(n, never)
@@ -279,10 +307,10 @@ def run_cascade(
     fail_p = np.zeros(n)
     hit_hour_node = np.full(n, never)
     hit_hour_prov = np.full(P, never)
+    prov_hit_by_node = np.zeros(P, dtype=bool)
     draws = rng.random(n)
-    wmp_idx = np.flatnonzero(pp.is_wmp)
     lag_steps = int(round(params.run_lag_hours / dt))
-    wmp_hist = [h[wmp_idx].copy()]
+    wmp_hist = [h[W_].copy()]
     snap_every = max(1, int(snapshot_hours // scenario.step_hours))
     snapshots = {0: h.astype(np.float32)}
 
@@ -291,145 +319,187 @@ def run_cascade(
                                           "redeemed", "mean_lender_distress", "sme_profiles_lost")}
     prov_shrink = np.zeros((steps + 1, P))
     matvecs = 0
+    cache = {"shrink_p": np.zeros(P), "profiles": 0.0, "halted_firms": 0.0}
 
-    def record(k: int, t: int):
+    def record(k: int, t: int, h_changed: bool, cut_changed: bool, failed_changed: bool):
         nonlocal matvecs
-        shrink_p = pp.alloc_T @ cut
-        matvecs += 1
+        if cut_changed:
+            cache["shrink_p"] = alloc_T_L @ cut_L
+            matvecs += 1
+        shrink_p = cache["shrink_p"]
         prov_shrink[k] = shrink_p
-        over = h >= params.hit_distress
-        hit_node = over | halted
-        newly = hit_node & (hit_hour_node == never)
-        hit_hour_node[newly] = t
-        local = hit_node & (pp.node_province >= 0)
-        by_prov = np.bincount(pp.node_province[local], minlength=P) > 0 if P else np.zeros(0, bool)
+        if h_changed:
+            newly = ((h >= params.hit_distress) | halted) & (hit_hour_node == never)
+            hit_hour_node[newly] = t
+            local = pp.node_province[newly]
+            prov_hit_by_node[local[local >= 0]] = True
         by_supply = _safe_div(shrink_p, pp.base_by_province) >= params.hit_supply_share
-        hit = by_prov | by_supply
+        hit = prov_hit_by_node | by_supply
         hit_hour_prov[hit & (hit_hour_prov == never)] = t
-        tl["shrink"][k] = cut.sum()
-        tl["shrink_funding"][k], tl["shrink_supply_chain"][k], tl["shrink_data"][k] = cut_ch.sum(axis=1)
+        if failed_changed:
+            cache["profiles"] = float(pp.firm_count @ (pp.feed_share @ failed))
+            matvecs += 1
+        tl["shrink"][k] = cut_L.sum()
+        tl["shrink_funding"][k], tl["shrink_supply_chain"][k], tl["shrink_data"][k] = cut_ch_L.sum(axis=1)
         tl["provinces_hit"][k] = int((hit_hour_prov <= t).sum())
-        tl["halted_groups"][k] = int(halted.sum())
-        tl["halted_firms"][k] = float(pp.firm_count[halted].sum())
+        tl["halted_groups"][k] = int(halted[F].sum())
+        tl["halted_firms"][k] = cache["halted_firms"]
         tl["data_failed"][k] = float(failed.sum())
-        tl["redeemed"][k] = float(redeemed.sum())
-        tl["mean_lender_distress"][k] = float(h[pp.is_lender].mean()) if pp.is_lender.any() else 0.0
-        tl["sme_profiles_lost"][k] = float(pp.firm_count @ (pp.feed_share @ failed))
+        tl["redeemed"][k] = float(redeemed_W.sum())
+        tl["mean_lender_distress"][k] = float(h[L].mean()) if L.size else 0.0
+        tl["sme_profiles_lost"][k] = cache["profiles"]
 
     trigger_hour[pp.is_core & in_defaulted_province] = 0
     # fiscal stress: the hour a province's own distress (guarantee calls) first reached hit_distress
     prov_pos = np.flatnonzero(pp.types == "province")
     fiscal_hour = np.full(P, never)
     at_risk_idx = np.flatnonzero(pp.is_data & (pp.node_province >= 0))
-
     fail_p_risk = data_ch.failure_probability(
         pp.node_ratio[at_risk_idx], pp.compliance[at_risk_idx], params.data_fail_base,
         params.high_debt_threshold, params.compliance_reference,
     )
+    fail_draw = fail_p_risk if data_mode == "expected" else (draws[at_risk_idx] < fail_p_risk).astype(np.float64)
 
     def update_fiscal(t):
         stressed = (h[prov_pos] >= params.hit_distress) & (fiscal_hour == never)
         fiscal_hour[stressed] = t
 
     update_fiscal(0)
-    record(0, 0)
+    record(0, 0, True, True, True)
     last_hop = 0
+    blocked = shocked.astype(np.float64)
+    blocked_dirty = True
+    halted_dirty = True
+    lost_L = np.zeros(L.size)
+    lent_to_halted_L = np.zeros(L.size)
+    platform_lost_L = np.zeros(L.size)
+    live_prev = np.zeros(at_risk_idx.size, dtype=bool)
     for k in range(1, steps + 1):
         t = int(hours[k])
+        h_changed = False
         # ---- funding: one counterparty hop every hop_hours --------------------------------
-        if params.hop_hours <= 0 or int(t // params.hop_hours) > last_hop:
+        hop = params.hop_hours <= 0 or int(t // params.hop_hours) > last_hop
+        if hop:
             last_hop = int(t // params.hop_hours) if params.hop_hours > 0 else t
-            h_new = fund_ch.debtrank_hop(pp.impact, h, pending)
-            matvecs += 1
-            pending = h_new - h
-            h = h_new
-            mark_new = np.maximum(mark, reprice)
+            if pending.any():
+                h_new = fund_ch.debtrank_hop(pp.impact, h, pending)
+                matvecs += 1
+                pending = h_new - h
+                h = h_new
+                h_changed = True
+            mark_new = np.maximum(mark_I, reprice_I)
         else:
-            mark_new = mark
+            mark_new = mark_I
         # WMP runs and fire sales
-        lagged = wmp_hist[max(0, len(wmp_hist) - 1 - lag_steps)] if len(wmp_hist) > lag_steps else np.zeros(wmp_idx.size)
-        target = np.zeros(n)
-        target[wmp_idx] = fund_ch.redemption_target(lagged, pp.aum[wmp_idx], params.run_sensitivity, params.run_max)
-        redeemed = fund_ch.accrue(redeemed, target, dt, params.run_half_life_hours)
-        sales = fund_ch.forced_sales(redeemed, pp.liquid)
-        if sales.any():
+        lagged = wmp_hist[max(0, len(wmp_hist) - 1 - lag_steps)] if len(wmp_hist) > lag_steps else np.zeros(W_.size)
+        target = fund_ch.redemption_target(lagged, pp.aum[W_], params.run_sensitivity, params.run_max)
+        redeemed_W = fund_ch.accrue(redeemed_W, target, dt, params.run_half_life_hours)
+        sales_W = fund_ch.forced_sales(redeemed_W, pp.liquid[W_])
+        if sales_W.any():
             mark_new = np.maximum(
                 mark_new,
-                fund_ch.markdown(pp.sales_to_issuer, sales, pp.outstanding, params.price_impact, params.markdown_max, reprice),
+                fund_ch.markdown(sales_IW, sales_W, outstanding_I, params.price_impact, params.markdown_max, reprice_I),
             )
             matvecs += 1
-        mark_new[shocked] = 0.0  # defaulted paper is already lost through the default itself
-        dmark = mark_new - mark
+        dmark = mark_new - mark_I
         if dmark.any():
-            dloss = pp.holdings @ dmark
+            dloss = holdings_HI @ dmark
             matvecs += 1
-            mtm_loss += dloss
-            inc = np.minimum(1.0 - h, _safe_div(dloss, pp.buffer))
-            h = h + inc
-            pending = pending + inc
-        mark = mark_new
+            mtm_loss[holders] += dloss
+            inc = np.minimum(1.0 - h[holders], _safe_div(dloss, buffer_H))
+            h[holders] += inc
+            pending[holders] += inc
+            h_changed = True
+        mark_I = mark_new
 
         # ---- supply chain ---------------------------------------------------------------
-        trig = pp.is_core & (trigger_hour == never) & (
-            (h >= params.dropout_distress) | in_defaulted_province
-        )
-        trigger_hour[trig] = t
-        dropped = pp.is_core & (t >= trigger_hour + params.dropout_lag_hours) & (trigger_hour != never)
-        blocked = (dropped | halted | shocked).astype(np.float64)
-        frozen = sc_ch.frozen_receivables(pp.receivables, blocked)
-        blocked_fin = params.scf_withdrawal_share * sc_ch.blocked_financing(pp.scf_line, frozen, pp.receivables_total)
-        need = sc_ch.liquidity_shortfall(frozen, blocked_fin, params.payment_delay_share)
-        capacity = sc_ch.capacity_loss(pp.inputs, halted.astype(np.float64), pp.output, params.input_substitutability)
-        matvecs += 3
-        distressed = pp.is_firm & ~halted & ((need > pp.liquid) | (capacity >= params.downstream_halt_share))
-        stressed_since[distressed & (stressed_since == never)] = t
-        new_halt = pp.is_firm & ~halted & (stressed_since != never) & (t >= stressed_since + params.halt_lag_hours)
-        if new_halt.any():
-            halted |= new_halt
+        if C.size:
+            waiting = trigger_hour[C] == never
+            trig = waiting & ((h[C] >= params.dropout_distress) | in_defaulted_province[C])
+            trigger_hour[C[trig]] = t
+            drops = C[(trigger_hour[C] != never) & (t >= trigger_hour[C] + params.dropout_lag_hours) & (blocked[C] == 0)]
+            if drops.size:
+                blocked[drops] = 1.0
+                blocked_dirty = True
+        if blocked_dirty:
+            frozen_F = receivables_F @ blocked
+            frozen[F] = frozen_F
+            blocked_fin[F] = params.scf_withdrawal_share * sc_ch.blocked_financing(scf_line_F, frozen_F, rec_total_F)
+            need_F = sc_ch.liquidity_shortfall(frozen_F, blocked_fin[F], params.payment_delay_share)
+            ratio_blocked = np.zeros(n)
+            ratio_blocked[F] = params.scf_withdrawal_share * np.minimum(1.0, _safe_div(frozen_F, rec_total_F))
+            platform_lost_L = scf_L @ ratio_blocked
+            matvecs += 2
+        if halted_dirty:
+            capacity[F] = sc_ch.capacity_loss(inputs_F, halted.astype(np.float64), output_F, params.input_substitutability)
+            matvecs += 1
+        if blocked_dirty or halted_dirty:
+            distressed = ~halted[F] & ((need_F > liquid_F) | (capacity[F] >= params.downstream_halt_share))
+            newly = F[distressed & (stressed_since[F] == never)]
+            stressed_since[newly] = t
+            candidates = F[~halted[F] & (stressed_since[F] != never)]
+        blocked_dirty = halted_dirty = False
+        new_halt = candidates[t >= stressed_since[candidates] + params.halt_lag_hours]
+        if new_halt.size:
+            halted[new_halt] = True
             halt_hour[new_halt] = t
             inc = 1.0 - h[new_halt]
             h[new_halt] = 1.0
             pending[new_halt] += inc
-        ratio_blocked = params.scf_withdrawal_share * np.minimum(1.0, _safe_div(frozen, pp.receivables_total))
-        platform_lost = pp.scf_to_platform @ ratio_blocked
-        lent_to_halted = pp.loans_to_firms @ halted.astype(np.float64)
-        matvecs += 2
+            cache["halted_firms"] += float(pp.firm_count[new_halt].sum())
+            blocked[new_halt] = 1.0
+            candidates = np.setdiff1d(candidates, new_halt, assume_unique=True)
+            lent_to_halted_L = loans_L @ halted.astype(np.float64)  # lending to halted firms stops at once
+            matvecs += 1
+            blocked_dirty = halted_dirty = h_changed = True
 
         # ---- data ----------------------------------------------------------------------------
         update_fiscal(t)
+        failed_changed = False
         if at_risk_idx.size:
             hp = fiscal_hour[pp.node_province[at_risk_idx]]
             live = (hp != never) & (t >= hp + params.data_lag_hours)
-            p = fail_p_risk
-            fail_p[at_risk_idx] = np.where(live, p, fail_p[at_risk_idx])
-            f = p if data_mode == "expected" else (draws[at_risk_idx] < p).astype(np.float64)
-            failed[at_risk_idx] = np.where(live, np.maximum(failed[at_risk_idx], f), failed[at_risk_idx])
-        lost = data_ch.lost_scored_lending(pp.scoring, failed, substitution)
-        matvecs += 1
-        event = float(failed.max()) if n else 0.0
-        share_d = data_ch.tightening_share(lost, pp.scored, pp.supply, params.tightening, params.collective_tightening, event)
+            if (live & ~live_prev).any():
+                fail_p[at_risk_idx] = np.where(live, fail_p_risk, fail_p[at_risk_idx])
+                failed[at_risk_idx] = np.where(live, np.maximum(failed[at_risk_idx], fail_draw), failed[at_risk_idx])
+                lost_L = data_ch.lost_scored_lending(scoring_L, failed, substitution)
+                matvecs += 1
+                failed_changed = True
+            live_prev = live
+        event = float(failed[at_risk_idx].max()) if at_risk_idx.size else 0.0
+        share_d = data_ch.tightening_share(lost_L, scored_L, supply_L, params.tightening, params.collective_tightening, event)
 
-        # ---- effective supply ---------------------------------------------------------------
-        red_share = _safe_div(redeemed, pp.aum)
-        share_f = fund_ch.supply_cut_share(h, np.where(pp.is_wmp, 1.0, params.capital_elasticity), red_share)
-        share_s = _safe_div(lent_to_halted + platform_lost, pp.supply)
-        shares = np.vstack([share_f, share_s, share_d]) * pp.is_lender
+        # ---- effective supply (lenders only) ---------------------------------------------------
+        red_share = np.zeros(L.size)
+        red_share[pp.is_wmp[L]] = _safe_div(redeemed_W, pp.aum[W_])
+        share_f = fund_ch.supply_cut_share(h[L], elasticity_L, red_share)
+        share_s = _safe_div(lent_to_halted_L + platform_lost_L, supply_L)
+        shares = np.vstack([share_f, share_s, share_d])
         total = shares.sum(axis=0)
-        new_cut = pp.supply * np.minimum(1.0, total)
-        grow = new_cut > cut
-        if grow.any():
-            cut = np.where(grow, new_cut, cut)
-            cut_ch = np.where(grow, cut * _safe_div(shares, total), cut_ch)
+        new_cut = supply_L * np.minimum(1.0, total)
+        grow = new_cut > cut_L
+        cut_changed = bool(grow.any())
+        if cut_changed:
+            cut_L = np.where(grow, new_cut, cut_L)
+            cut_ch_L = np.where(grow, cut_L * _safe_div(shares, total), cut_ch_L)
 
-        wmp_hist.append(h[wmp_idx].copy())
+        wmp_hist.append(h[W_].copy())
         if len(wmp_hist) > lag_steps + 2:
             wmp_hist.pop(0)
         if k % snap_every == 0 or k == steps:
             snapshots[t] = h.astype(np.float32)
-        record(k, t)
+        record(k, t, h_changed, cut_changed, failed_changed)
         if progress is not None:
             progress(t, horizon)
 
+    redeemed = np.zeros(n)
+    redeemed[W_] = redeemed_W
+    mark = np.zeros(n)
+    mark[I] = mark_I
+    cut = np.zeros(n)
+    cut[L] = cut_L
+    cut_ch = np.zeros((3, n))
+    cut_ch[:, L] = cut_ch_L
     return CascadeResult.build(
         graph=graph, scenario=scenario, params=params, prepared=pp, shock=shock, hours=hours, timeline=tl,
         province_shrink=prov_shrink, hit_hour_province=hit_hour_prov, never=never, h=h, loss_direct=loss_direct,

@@ -157,15 +157,35 @@ class MultilayerGraph:
                 raise InputError(f"unknown edge kind {k!r}; expected one of {list(ALL_EDGE_KINDS)}")
         key = ("kinds", layers, kinds)
         if key not in self._cache:
-            e = self.edges
-            sel = np.asarray(e["layer"].isin(layers) & e["kind"].isin(kinds))
-            self._cache[key] = _csr(
-                self.n,
-                e["source"].to_numpy()[sel],
-                e["target"].to_numpy()[sel],
-                e["weight"].to_numpy(dtype=np.float64)[sel],
-            )
+            per_kind = self._kind_matrices()
+            wanted = [per_kind[(layer, k)] for layer in layers for k in kinds if (layer, k) in per_kind]
+            total = sp.csr_array((self.n, self.n), dtype=np.float64)
+            for m in wanted:
+                total = total + m
+            self._cache[key] = _csr(self.n, *_coo_parts(total)) if len(wanted) != 1 else wanted[0]
         return self._cache[key]
+
+    def _kind_matrices(self) -> dict:
+        """One CSR matrix per (layer, kind) present, built in a single pass over the edges."""
+        if "per_kind" not in self._cache:
+            e = self.edges
+            layer = pd.Categorical(e["layer"], categories=LAYERS).codes.astype(np.int64)
+            kind = pd.Categorical(e["kind"], categories=ALL_EDGE_KINDS).codes.astype(np.int64)
+            code = layer * len(ALL_EDGE_KINDS) + kind
+            order = np.argsort(code, kind="stable")
+            sorted_codes = code[order]
+            src = e["source"].to_numpy()
+            dst = e["target"].to_numpy()
+            w = e["weight"].to_numpy(dtype=np.float64)
+            out = {}
+            for c in np.unique(sorted_codes):
+                lo, hi = np.searchsorted(sorted_codes, [c, c + 1])
+                sel = order[lo:hi]
+                out[(LAYERS[c // len(ALL_EDGE_KINDS)], ALL_EDGE_KINDS[c % len(ALL_EDGE_KINDS)])] = _csr(
+                    self.n, src[sel], dst[sel], w[sel]
+                )
+            self._cache["per_kind"] = out
+        return self._cache["per_kind"]
 
     def column(self, name: str) -> np.ndarray:
         """A numeric node column as a float64 array (position order)."""

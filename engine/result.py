@@ -46,13 +46,14 @@ class CascadeResult:
         pp = prepared
         nodes = graph.nodes
         loss = h * pp.buffer
+        keep = lambda col: nodes[col].reset_index(drop=True)  # noqa: E731 - reuse string columns as they are
         node_tab = pd.DataFrame({
-            "id": nodes["id"].to_numpy(),
-            "type": pp.types,
-            "province": nodes["province"].to_numpy(),
-            "name_zh": nodes["name_zh"].to_numpy(),
-            "name_en": nodes["name_en"].to_numpy(),
-            "sector": pp.sector,
+            "id": keep("id"),
+            "type": keep("type"),
+            "province": keep("province"),
+            "name_zh": keep("name_zh"),
+            "name_en": keep("name_en"),
+            "sector": keep("sector").fillna("") if "sector" in nodes else pp.sector,
             "shocked": np.isin(np.arange(pp.n), shock.positions),
             "distress": h,
             "buffer_yuan": pp.buffer,
