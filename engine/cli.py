@@ -117,7 +117,8 @@ def generate(out, n_nodes, n_edges, seed, fmt):
 @main.command()
 @bundle_argument
 @click.option("--scenario", "-s", "scenario", type=click.Path(path_type=Path, dir_okay=False),
-              help="Scenario TOML (default: the shipped baseline-2026).")
+              help="Scenario TOML file, or the name of a shipped scenario (baseline-2026, case-q4-2025). "
+                   "Default: baseline-2026.")
 @click.option("--params", "params_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Parameter file (default: the shipped calibrated parameters).")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result (result.json) instead of the summary.")

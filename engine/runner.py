@@ -37,4 +37,14 @@ def run_stress(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario if scenario is not None else default_scenario_path())
     params = scenario_params(scenario, params_file)
-    return run_cascade(graph, scenario, params, data_mode=data_mode, progress=progress)
+    result = run_cascade(graph, scenario, params, data_mode=data_mode, progress=progress)
+    if scenario.metrics:
+        from .metrics import metric
+
+        result.meta["metrics"] = [
+            {"label": m.get("label", m["metric"]), "metric": m["metric"], "select": m.get("select"),
+             "value": metric(m["metric"], graph, result, m.get("select")),
+             "of": metric("selected_count", graph, result, m.get("select")) if m["metric"] == "halted_suppliers" else None}
+            for m in scenario.metrics
+        ]
+    return result

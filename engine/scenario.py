@@ -38,7 +38,7 @@ import numpy as np
 from .errors import ScenarioError
 from .schema import EDGE_KINDS, NATIONAL, NODE_TYPES
 
-SCENARIO_KEYS = {"name", "description", "horizon_hours", "step_hours", "seed", "shock", "parameters", "policies", "targets_metrics"}
+SCENARIO_KEYS = {"name", "description", "horizon_hours", "step_hours", "seed", "shock", "parameters", "policies", "metrics"}
 SHOCK_KEYS = {"nodes", "type", "province", "min_debt_ratio", "kinds", "severity", "sector"}
 PROVINCE_RULES = ("highest-debt-ratio", "above-threshold")
 POLICY_KEYS = {
@@ -73,6 +73,7 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     parameters: dict = field(default_factory=dict)
     policies: dict = field(default_factory=dict)
+    metrics: tuple = ()  # extra figures to report: dicts with label, metric, select
     path: str | None = None
 
 
@@ -133,6 +134,20 @@ def parse_scenario(data: dict, where: str = "scenario") -> Scenario:
         _err(where, f"policies.reserve_fund must be a non-negative amount in yuan, got {policies['reserve_fund']!r}")
     if "key_nodes" in policies and not (isinstance(policies["key_nodes"], list) and all(isinstance(x, str) for x in policies["key_nodes"])):
         _err(where, "policies.key_nodes must be a list of node ids")
+    metrics = data.get("metrics", [])
+    if not isinstance(metrics, list) or not all(isinstance(m, dict) for m in metrics):
+        _err(where, "key 'metrics' must be an array of tables ([[metrics]])")
+    from .metrics import METRICS, SELECT_KEYS
+
+    for k, m in enumerate(metrics):
+        bad = set(m) - {"label", "metric", "select"}
+        if bad:
+            _err(where, f"metrics[{k}]: unknown key(s) {sorted(bad)}; allowed: label, metric, select")
+        if m.get("metric") not in METRICS:
+            _err(where, f"metrics[{k}].metric must be one of {sorted(METRICS)}, got {m.get('metric')!r}")
+        sel = m.get("select", {})
+        if not isinstance(sel, dict) or set(sel) - SELECT_KEYS:
+            _err(where, f"metrics[{k}].select must be a table with keys among {sorted(SELECT_KEYS)}")
     # validate parameter names/types now so errors name the scenario file
     from .parameters import Parameters
 
@@ -146,6 +161,7 @@ def parse_scenario(data: dict, where: str = "scenario") -> Scenario:
         shocks=shocks,
         parameters=dict(params),
         policies=dict(policies),
+        metrics=tuple(dict(m) for m in metrics),
     )
 
 
@@ -188,13 +204,27 @@ def _parse_shock(s, where: str) -> Shock:
     )
 
 
+def find_scenario(name_or_path: str | Path) -> Path:
+    """A scenario file path, or the name of a shipped scenario (``case-q4-2025``)."""
+    path = Path(name_or_path)
+    if path.exists() or path.suffix == ".toml" and path.parent != Path("."):
+        return path
+    shipped = scenarios_dir() / (path.name if path.suffix == ".toml" else f"{path.name}.toml")
+    return shipped if shipped.exists() else path
+
+
+def shipped_scenarios() -> list[Path]:
+    return sorted(scenarios_dir().glob("*.toml"))
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
-    path = Path(path)
+    """Read and validate a scenario TOML file (or a shipped scenario by name)."""
+    path = find_scenario(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: scenario file not found") from None
+        names = ", ".join(p.stem for p in shipped_scenarios())
+        raise ScenarioError(f"{path}: scenario file not found (shipped scenarios: {names})") from None
     except UnicodeDecodeError as err:
         raise ScenarioError(f"{path}: not UTF-8 text ({err})") from err
     try:

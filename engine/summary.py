@@ -70,9 +70,12 @@ def render_summary(result, console=None) -> None:
     sec = result.sectors
     if len(sec):
         moved = ", ".join(
-            f"{r.sector} {r.capacity_utilisation_change_pp:+.1f} pp" for r in sec.itertuples() if r.capacity_utilisation_change_pp != 0
+            f"{r.sector} {r.capacity_utilisation_change_pp:+.1f} pp" for r in sec.itertuples() if abs(r.capacity_utilisation_change_pp) >= 0.05
         )
         extra.append("capacity utilisation change of makers: " + (moved or "none"))
+    for m in m_.get("metrics", []) if (m_ := result.meta) else []:
+        of = f" of {m['of']:.0f}" if m.get("of") is not None else ""
+        extra.append(f"{m['label']}: {m['value']:.4g}{of}")
     for line in extra:
         con.print("  " + line)
     con.print("[dim]Every figure is defined in docs/model.md; --json prints the full result.[/dim]")

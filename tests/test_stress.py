@@ -171,3 +171,19 @@ def test_shipped_scenarios_load():
     for path in (ROOT / "scenarios").glob("*.toml"):
         load_scenario(path)
     assert default_scenario_path().name == "baseline-2026.toml"
+
+
+def test_baseline_reproduces_the_brief_within_documented_residuals(baseline):
+    # MISSION.md: within 72 hours 12 or more provinces; supply shrinks about 1.8 trn yuan (±15 %)
+    assert baseline.headline["provinces_hit"] >= 12
+    assert baseline.headline["shrinkage_yuan"] == pytest.approx(1.8e12, rel=0.15)
+
+
+def test_q4_2025_case_reproduces_the_brief_within_documented_residuals(china):
+    r = run_stress(china, "case-q4-2025")
+    figures = {m["metric"]: m for m in r.meta["metrics"]}
+    # MISSION.md: of the 37 YRD suppliers serving the province, 19 halted; NEV capacity -5.3 pp
+    assert figures["halted_suppliers"]["of"] == 37
+    assert abs(figures["halted_suppliers"]["value"] - 19) <= 3
+    assert figures["capacity_change_pp"]["value"] == pytest.approx(-5.3, abs=1.0)
+    assert r.meta["scenario"]["horizon_hours"] == 336

@@ -1,0 +1,102 @@
+"""``contagion report``: the weekly report command (register with ``main.add_command(report_command)``).
+
+Thin: parse options, set up the log file, call :func:`engine.report.weekly.build_weekly_report`,
+print where the report is, and exit with the documented code.  Safe to run
+unattended: it never prompts, logs every run to the configured log file, and its
+exit code tells a scheduler what happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+LOG_FORMAT = "%(asctime)s pid=%(process)d %(levelname)s %(name)s: %(message)s"
+
+
+@click.command("report", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--week", metavar="YYYY-Www", help="ISO week to report, e.g. 2026-W48 (default: the current week).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Report configuration TOML (default: the built-in copy of config/weekly.toml).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the report (default: the config's lang).")
+def report_command(week, config_file, lang):
+    """Run the weekly scenario set, store the runs and write reports/<week>/.
+
+    Runs the baseline and the configured scenarios on the bundle, stores every run in
+    the run-history database, and writes index.html, report.md, summary.json and
+    CSV tables, with week-over-week changes against the previous ISO week's runs.
+    Re-running a week replaces its folder atomically and records new runs.
+
+    Exit codes: 0 report written; 2 bad input (week, config, scenario, bundle or
+    database); 4 an alert threshold was crossed (the report is written, with the
+    alert at the top); 1 internal error.
+    """
+    from ..errors import ContagionError
+    from .config import load_config
+
+    log = logging.getLogger("engine.report")
+    try:
+        config = load_config(config_file)
+        with _log_file(config.log_file):
+            log.info("contagion report --week %s --config %s --lang %s", week or "(current)",
+                     config_file or "(built-in)", lang or config.lang)
+            try:
+                from .weekly import build_weekly_report
+
+                rep = build_weekly_report(config, week, lang=lang)
+            except ContagionError as err:
+                log.error("failed (exit %d): %s", err.exit_code, err)
+                raise
+            except Exception:
+                log.exception("internal error (exit 1)")
+                raise
+    except ContagionError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+
+    from .weekly import fmt_delta, fmt_value
+
+    s = rep.summary
+    click.echo(f"wrote {rep.path}/ (index.html, report.md, summary.json, tables/) in {rep.seconds:.1f} s; "
+               f"{len(rep.run_uids)} run(s) stored in {s['database']}")
+    for sc in s["scenarios"]:
+        h, c = sc["headline"], sc["changes"]
+        click.echo(f"  {sc['name']}: {h['provinces_hit']} provinces hit ({fmt_delta(c['provinces_hit'], 'count')}), "
+                   f"shrinkage {fmt_value(h['shrinkage_yuan'], 'yuan')} ({fmt_delta(c['shrinkage_yuan'], 'yuan')}) "
+                   f"vs {s['previous_week']}")
+    if rep.alerts:
+        for a in rep.alerts:
+            click.echo(f"ALERT: {a['text_en']}", err=True)
+        sys.exit(rep.exit_code)
+
+
+@contextlib.contextmanager
+def _log_file(path: Path | None):
+    """Append engine.report / engine.history records to ``path`` for the duration."""
+    from ..errors import InputError
+
+    if path is None:
+        yield
+        return
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{path}: cannot open the log file ({err.strerror})") from err
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    loggers = [logging.getLogger("engine.report"), logging.getLogger("engine.history")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for lg, lvl in zip(loggers, levels):
+            lg.removeHandler(handler)
+            lg.setLevel(lvl)
+        handler.close()
