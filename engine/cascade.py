@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from .arrays import safe_div
 from .channels import data as data_ch
 from .channels import funding as fund_ch
 from .channels import supply_chain as sc_ch
@@ -30,9 +31,7 @@ CHANNELS = ("funding", "supply_chain", "data")
 
 def _row_normalise(m: sp.csr_array) -> sp.csr_array:
     tot = np.asarray(m.sum(axis=1)).ravel()
-    with np.errstate(divide="ignore"):
-        inv = np.where(tot > 0, 1.0 / np.where(tot > 0, tot, 1.0), 0.0)
-    return sp.csr_array(sp.diags_array(inv) @ m)
+    return sp.csr_array(sp.diags_array(safe_div(1.0, tot)) @ m)
 
 
 def _rows(m: sp.csr_array, mask: np.ndarray) -> sp.csr_array:
@@ -182,11 +181,6 @@ def prepare(graph, params: Parameters, policies: dict | None = None) -> Prepared
     )
 
 
-def _safe_div(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1.0), 0.0)
-
-
 def run_cascade(
     graph,
     scenario: Scenario,
@@ -245,7 +239,7 @@ def run_cascade(
     if reserve > 0 and loss0.sum() > 0:
         absorbed = min(reserve, float(loss0.sum()))
         loss0 *= 1.0 - absorbed / loss0.sum()
-    direct = np.minimum(1.0, _safe_div(loss0, pp.buffer))
+    direct = np.minimum(1.0, safe_div(loss0, pp.buffer))
     h = np.maximum(direct, sev)
     pending = direct.copy()
     loss_direct = loss0.copy()
@@ -333,7 +327,7 @@ def run_cascade(
             hit_hour_node[newly] = t
             local = pp.node_province[newly]
             prov_hit_by_node[local[local >= 0]] = True
-        by_supply = _safe_div(shrink_p, pp.base_by_province) >= params.hit_supply_share
+        by_supply = safe_div(shrink_p, pp.base_by_province) >= params.hit_supply_share
         hit = prov_hit_by_node | by_supply
         hit_hour_prov[hit & (hit_hour_prov == never)] = t
         if failed_changed:
@@ -406,7 +400,7 @@ def run_cascade(
             dloss = holdings_HI @ dmark
             matvecs += 1
             mtm_loss[holders] += dloss
-            inc = np.minimum(1.0 - h[holders], _safe_div(dloss, buffer_H))
+            inc = np.minimum(1.0 - h[holders], safe_div(dloss, buffer_H))
             h[holders] += inc
             pending[holders] += inc
             h_changed = True
@@ -427,7 +421,7 @@ def run_cascade(
             blocked_fin[F] = params.scf_withdrawal_share * sc_ch.blocked_financing(scf_line_F, frozen_F, rec_total_F)
             need_F = sc_ch.liquidity_shortfall(frozen_F, blocked_fin[F], params.payment_delay_share)
             ratio_blocked = np.zeros(n)
-            ratio_blocked[F] = params.scf_withdrawal_share * np.minimum(1.0, _safe_div(frozen_F, rec_total_F))
+            ratio_blocked[F] = params.scf_withdrawal_share * np.minimum(1.0, safe_div(frozen_F, rec_total_F))
             platform_lost_L = scf_L @ ratio_blocked
             matvecs += 2
         if halted_dirty:
@@ -471,9 +465,9 @@ def run_cascade(
 
         # ---- effective supply (lenders only) ---------------------------------------------------
         red_share = np.zeros(L.size)
-        red_share[pp.is_wmp[L]] = _safe_div(redeemed_W, pp.aum[W_])
+        red_share[pp.is_wmp[L]] = safe_div(redeemed_W, pp.aum[W_])
         share_f = fund_ch.supply_cut_share(h[L], elasticity_L, red_share)
-        share_s = _safe_div(lent_to_halted_L + platform_lost_L, supply_L)
+        share_s = safe_div(lent_to_halted_L + platform_lost_L, supply_L)
         shares = np.vstack([share_f, share_s, share_d])
         total = shares.sum(axis=0)
         new_cut = supply_L * np.minimum(1.0, total)
@@ -481,7 +475,7 @@ def run_cascade(
         cut_changed = bool(grow.any())
         if cut_changed:
             cut_L = np.where(grow, new_cut, cut_L)
-            cut_ch_L = np.where(grow, cut_L * _safe_div(shares, total), cut_ch_L)
+            cut_ch_L = np.where(grow, cut_L * safe_div(shares, total), cut_ch_L)
 
         wmp_hist.append(h[W_].copy())
         if len(wmp_hist) > lag_steps + 2:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..arrays import safe_div
+
 
 def failure_probability(
     debt_ratio: np.ndarray, compliance: np.ndarray, base: float, threshold: float, reference: float
@@ -43,6 +45,4 @@ def tightening_share(
     >>> tightening_share(np.array([10.]), np.array([40.]), np.array([100.]), 1.0, 0.05, 1.0).tolist()
     [0.12]
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = np.where(supply > 0, 1.0 / np.where(supply > 0, supply, 1.0), 0.0)
-    return (tightening * lost + collective * event * scored) * inv
+    return safe_div(tightening * lost + collective * event * scored, supply)

@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..algorithms import debtrank_step
+from ..arrays import safe_div
 from ..algorithms import impact_matrix as _impact
 
 
@@ -107,9 +108,7 @@ def markdown(
     paper, so ``sales_to_issuer @ sales`` is the amount of ``j``'s paper sold.
     """
     sold = sales_to_issuer @ sales
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pressure = np.where(outstanding > 0, sold / np.where(outstanding > 0, outstanding, 1.0), 0.0)
-    return np.minimum(markdown_max, price_impact * pressure + reprice)
+    return np.minimum(markdown_max, price_impact * safe_div(sold, outstanding) + reprice)
 
 
 def supply_cut_share(h: np.ndarray, elasticity, redeemed_share: np.ndarray) -> np.ndarray:

@@ -17,10 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-
-def _safe_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1.0), 0.0)
+from ..arrays import safe_div
 
 
 def frozen_receivables(receivables: sp.csr_array, blocked: np.ndarray) -> np.ndarray:
@@ -39,7 +36,7 @@ def blocked_financing(scf_line: np.ndarray, frozen: np.ndarray, receivables_tota
     >>> blocked_financing(np.array([20.]), np.array([30.]), np.array([40.])).tolist()
     [15.0]
     """
-    return scf_line * np.minimum(1.0, _safe_div(frozen, receivables_total))
+    return scf_line * np.minimum(1.0, safe_div(frozen, receivables_total))
 
 
 def liquidity_shortfall(frozen: np.ndarray, blocked: np.ndarray, delay_share: float) -> np.ndarray:
@@ -55,4 +52,4 @@ def capacity_loss(inputs: sp.csr_array, halted: np.ndarray, output: np.ndarray, 
     [0.05, 0.0, 0.0]
     """
     lost = (1.0 - substitutability) * (inputs @ halted)
-    return np.minimum(1.0, _safe_div(lost, output))
+    return np.minimum(1.0, safe_div(lost, output))
