@@ -368,6 +368,13 @@ def run_cascade(
     lent_to_halted_L = np.zeros(L.size)
     platform_lost_L = np.zeros(L.size)
     live_prev = np.zeros(at_risk_idx.size, dtype=bool)
+    event = 0.0
+    # A shocked data platform stops at hour 0 (to the extent of the shock's severity).
+    shocked_data = np.flatnonzero(shocked & pp.is_data)
+    initial_data = bool(shocked_data.size)
+    if initial_data:
+        failed[shocked_data] = sev[shocked_data]
+        fail_p[shocked_data] = 1.0
     for k in range(1, steps + 1):
         t = int(hours[k])
         h_changed = False
@@ -449,7 +456,11 @@ def run_cascade(
 
         # ---- data ----------------------------------------------------------------------------
         update_fiscal(t)
-        failed_changed = False
+        failed_changed = initial_data
+        if initial_data:
+            lost_L = data_ch.lost_scored_lending(scoring_L, failed, substitution)
+            matvecs += 1
+            initial_data = False
         if at_risk_idx.size:
             hp = fiscal_hour[pp.node_province[at_risk_idx]]
             live = (hp != never) & (t >= hp + params.data_lag_hours)
@@ -460,7 +471,7 @@ def run_cascade(
                 matvecs += 1
                 failed_changed = True
             live_prev = live
-        event = float(failed[at_risk_idx].max()) if at_risk_idx.size else 0.0
+        event = float(failed.max()) if failed_changed or k == 1 else event
         share_d = data_ch.tightening_share(lost_L, scored_L, supply_L, params.tightening, params.collective_tightening, event)
 
         # ---- effective supply (lenders only) ---------------------------------------------------

@@ -48,7 +48,12 @@ def _bundle_path(bundle: Path | None) -> Path:
     return bundle if bundle is not None else default_bundle_path()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit codes: 0 ok; 1 internal error (a bug); 2 bad input (file, row, column named; nothing written); "
+    "3 no convergence; 4 report alert threshold crossed; 5 calibrate --check mismatch. "
+    "Docs: docs/model.md (equations), docs/bundle-format.md, docs/cli.md.",
+)
 @click.version_option(__version__, prog_name="contagion")
 def main():
     """Risk-contagion analysis for Chinese industrial finance.

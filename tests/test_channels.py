@@ -252,3 +252,14 @@ def test_halted_firm_defaults_on_its_lender():
     assert bank["distress"] == pytest.approx(0.18)
     # supply cut: funding 2 * 0.18 = 0.36 and supply chain: its 40 of loans to a halted firm
     assert bank["supply_cut_yuan"] == pytest.approx(100 * min(1.0, 0.36 + 0.40))
+
+
+def test_shocking_a_data_platform_stops_it_at_once():
+    g = data_graph()
+    sc = parse_scenario({"name": "d", "horizon_hours": 3, "shock": {"type": "data_platform", "province": "A"}})
+    r = run_cascade(g, sc, P)
+    n = r.nodes.set_index("id")
+    assert n.loc["D", "data_failed"] == 1.0
+    # lost scores 300 -> cut 1.0 * 300 + 0.02 * 1.0 * 300 = 306, from hour 1
+    assert n.loc["BANK", "supply_cut_data_yuan"] == pytest.approx(306.0)
+    assert r.timeline.set_index("hour").loc[1, "shrink_data"] == pytest.approx(306.0)
