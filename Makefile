@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench weekly clean
 
 $(BIN)/contagion: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install
 ## Benchmarks on a generated 1M-node / 10M-edge bundle (prints ratios).
 bench: install
 	$(BIN)/python -m engine.bench
+
+## Weekly report for the current ISO week into reports/<week>/ (exit 4 = alert threshold crossed).
+weekly: install
+	$(BIN)/contagion report --config config/weekly.toml
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache bench-data

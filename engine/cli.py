@@ -271,5 +271,9 @@ class _progress:
         return False
 
 
+from .report.cli import report_command  # noqa: E402  (imports only click)
+
+main.add_command(report_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -31,13 +31,17 @@ def run_stress(
     *,
     params_file: str | Path | None = None,
     data_mode: str = "expected",
+    snapshot_hours: int = 6,
     progress: Callable[[int, int], None] | None = None,
 ):
-    """Run ``scenario`` (default: the shipped baseline) on ``graph``."""
+    """Run ``scenario`` (default: the shipped baseline) on ``graph``.
+
+    ``snapshot_hours``: node distress is kept every this many hours (1 for maps).
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario if scenario is not None else default_scenario_path())
     params = scenario_params(scenario, params_file)
-    result = run_cascade(graph, scenario, params, data_mode=data_mode, progress=progress)
+    result = run_cascade(graph, scenario, params, data_mode=data_mode, snapshot_hours=snapshot_hours, progress=progress)
     if scenario.metrics:
         from .metrics import metric
 

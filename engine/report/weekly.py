@@ -285,9 +285,8 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
         raise InputError(f"{target}: exists and is not a folder")
     out_root.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(out_root)
-    log.info("report %s: %d scenario(s), database %s, output %s", week, len(planned), config.database, target)
-
     db = history.open_history(config.database)
+    log.info("report %s: %d scenario(s), database %s, output %s", week, len(planned), _shown_url(db), target)
     try:
         if graph is None:
             graph = load_graph(config.bundle)
@@ -311,7 +310,7 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
         summary = build_summary(week=week, lang=lang, now=now, config=config, planned=planned, records=records,
                                 previous=previous, key_nodes=key_nodes, graph=graph,
                                 database=_shown_url(db))
-        tmp = Path(_mkdtemp(out_root, week))
+        tmp = _mkdtemp(out_root, week)
         try:
             render(summary, tmp, graph=graph, results=results, want_map=config.map, ranks=ranks)
             _checkpoint("rendered")
@@ -450,6 +449,8 @@ def build_summary(*, week, lang, now, config, planned, records, previous, key_no
         comparisons.append({"scenario": s["name"], "compared_with": ref["name"], "policies": s["policies"], "rows": rows})
 
     alerts, unavailable = check_alerts(scenarios, config.alerts)
+    for s in scenarios:
+        s["alerted"] = sorted({a["metric"] for a in alerts if a["scenario"] == s["name"]})
     return {
         "schema": REPORT_SCHEMA,
         "schema_version": REPORT_SCHEMA_VERSION,
@@ -599,6 +600,7 @@ def _environment(lang: str, text: dict):
     env.filters["metric"] = lambda key: text.get(f"m_{key}", key)
     env.filters["hour"] = lambda v: "" if v is None else (f"{int(v)} 小时" if lang == "zh" else f"{int(v)} h")
     env.filters["lever"] = lambda item: fmt_lever(item[0], item[1], lang)
+    env.filters["md"] = lambda v: str(v).replace("|", "\\|").replace("\n", " ")  # a Markdown table cell
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
     return env
 
@@ -606,8 +608,8 @@ def _environment(lang: str, text: dict):
 def fmt_amount(v, lang: str = "en") -> str:
     """An amount of yuan for people.
 
-    >>> fmt_amount(1.775e12), fmt_amount(2.46e10), fmt_amount(1.775e12, "zh"), fmt_amount(2.46e10, "zh")
-    ('1.78 trn yuan', '24.6 bn yuan', '1.78 万亿元', '246 亿元')
+    >>> fmt_amount(1.786e12), fmt_amount(2.46e10), fmt_amount(1.786e12, "zh"), fmt_amount(2.46e10, "zh")
+    ('1.79 trn yuan', '24.6 bn yuan', '1.79 万亿元', '246 亿元')
     """
     if v is None:
         return "-"
@@ -693,7 +695,7 @@ def _plain(metric: str, v) -> str:
 
 
 def _tables(summary: dict) -> dict:
-    prev_week = summary["previous_week"]
+    """The CSV tables: name -> (header, rows)."""
     t = {}
     rows = []
     for s in summary["scenarios"]:
@@ -719,7 +721,6 @@ def _tables(summary: dict) -> dict:
           _cell(r["change"]), _cell(r["change_share"])] for c in summary["policy_comparison"] for r in c["rows"]])
     t["alerts"] = (["scenario", "metric", "value", "threshold"],
                    [[a["scenario"], a["metric"], _cell(a["value"]), _cell(a["threshold"])] for a in summary["alerts"]])
-    del prev_week
     return t
 
 
