@@ -271,9 +271,11 @@ class _progress:
         return False
 
 
-from .report.cli import report_command  # noqa: E402  (imports only click)
+from .report.cli import report_command  # noqa: E402  (these import only click)
+from .viz.cli import map_command  # noqa: E402
 
 main.add_command(report_command)
+main.add_command(map_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -59,7 +59,7 @@ def read_ranks(path: str | Path) -> dict[str, int]:
 @click.command("map")
 @click.argument("bundle", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--scenario", "-s", "scenario", type=click.Path(path_type=Path, dir_okay=False),
-              help="Scenario TOML (default: the shipped baseline-2026).")
+              help="Scenario TOML file, or the name of a shipped scenario (default: baseline-2026).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("map.html"), show_default=True,
               help="HTML file to write.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
@@ -95,19 +95,21 @@ def map_command(bundle, scenario, out, lang, params_file, data_mode, node_budget
 
 def _run(bundle, scenario, out, lang, params_file, data_mode, node_budget, top_k, edge_budget, snapshot_hours,
          key_nodes, layout_seed):
-    from ..cascade import run_cascade
     from ..cli import _progress
-    from ..runner import load_graph, scenario_params
-    from ..scenario import default_scenario_path, load_scenario
+    from ..runner import load_graph, run_stress
     from .map import write_map
 
     ranks = read_ranks(key_nodes) if key_nodes is not None else None
     graph = load_graph(bundle)
-    sc = load_scenario(scenario if scenario is not None else default_scenario_path())
-    params = scenario_params(sc, params_file)
+    if ranks:
+        unknown = [i for i, p in zip(ranks, graph.ids.get_indexer(list(ranks))) if p < 0]
+        if unknown:
+            click.echo(f"warning: {len(unknown)} key-node id(s) not in the bundle, ignored: "
+                       f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}", err=True)
     step = snapshot_hours if snapshot_hours is not None else snapshot_hours_for(graph.n)
     with _progress(enabled=graph.n > 200_000) as tick:
-        result = run_cascade(graph, sc, params, data_mode=data_mode, snapshot_hours=step, progress=tick)
+        result = run_stress(graph, scenario, params_file=params_file, data_mode=data_mode, snapshot_hours=step,
+                            progress=tick)
     s = write_map(graph, result, out, lang=lang, ranks=ranks, node_budget=node_budget, top_k=top_k,
                   edge_budget=edge_budget, seed=layout_seed)
     how = (f"aggregated: {s.nodes_shown:,} units for {s.nodes_total:,} nodes" if s.aggregated

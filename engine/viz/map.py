@@ -42,7 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
-from ..schema import EDGE_KINDS, LAYERS, LENDER_TYPES, NATIONAL, NODE_TYPES
+from ..schema import EDGE_KINDS, LAYERS, LENDER_TYPES, NODE_TYPES
 
 # ----------------------------------------------------------------------------------
 # Constants
@@ -119,7 +119,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "max_distress": "成员最大困境度", "province_supply_base": "全省供给基数",
         "province_shrink": "全省供给收缩（截至当前）", "debt_ratio": "债务率",
         "edge_layer": "图层", "edge_kind": "类型", "edge_amount": "金额", "edge_count": "汇总连边数",
-        "edge_more_kinds": "另有 {n} 类", "edge_dir": "风险传导方向：{a} → {b}（{b} 对 {a} 有敞口）",
+        "edge_more_kinds": "另有 {n} 类", "edge_dir": "{b} 对 {a} 有敞口；风险沿箭头方向传导",
         "legend_colour": "颜色 = 困境度（损失 / 损失吸收能力，0–1）",
         "legend_size": "大小 ∝ √融资供给（放贷机构）或 √敞口（其他节点）；省份为固定大小",
         "legend_size_agg": "大小 ∝ √融资供给或敞口；汇总节点与单个节点分别按比例",
@@ -144,7 +144,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "type.province": "省级政府", "type.lgfv": "城投平台", "type.bank": "银行", "type.wmp": "理财子公司",
         "type.trust": "信托公司", "type.securities": "证券公司", "type.leasing": "金融租赁",
         "type.scf_platform": "供应链金融平台", "type.core_firm": "核心企业", "type.sme_group": "中小供应商群",
-        "type.data_platform": "产业大数据平台", "type.group": "省级汇总节点",
+        "type.data_platform": "产业大数据平台", "type.group": "汇总节点（省份 / 全国性）",
         "layer.funding": "资金链", "layer.guarantee": "担保", "layer.supply_chain": "供应链", "layer.data": "数据链",
         "kind.bond": "债券", "kind.abs": "ABS", "kind.nonstandard": "非标债权", "kind.loan": "贷款",
         "kind.interbank": "同业", "kind.wmp_holding": "理财产品持有", "kind.guarantee": "担保",
@@ -170,7 +170,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "max_distress": "Largest member distress", "province_supply_base": "Province supply base",
         "province_shrink": "Province supply shrinkage (so far)", "debt_ratio": "Debt ratio",
         "edge_layer": "Layer", "edge_kind": "Kind", "edge_amount": "Amount", "edge_count": "Edges aggregated",
-        "edge_more_kinds": "+{n} more kinds", "edge_dir": "Risk flows {a} → {b} ({b} is exposed to {a})",
+        "edge_more_kinds": "+{n} more kinds", "edge_dir": "{b} is exposed to {a}; risk travels along the arrow",
         "legend_colour": "Colour = distress (loss / loss-absorbing buffer, 0–1)",
         "legend_size": "Size ∝ √financing supply (lenders) or √exposure (other nodes); provinces fixed size",
         "legend_size_agg": "Size ∝ √financing supply or exposure; super-nodes and single nodes scaled separately",
@@ -196,7 +196,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "type.province": "Provincial government", "type.lgfv": "LGFV", "type.bank": "Bank", "type.wmp": "WMP subsidiary",
         "type.trust": "Trust company", "type.securities": "Securities firm", "type.leasing": "Financial leasing",
         "type.scf_platform": "SCF platform", "type.core_firm": "Core firm", "type.sme_group": "SME supplier group",
-        "type.data_platform": "Industrial data platform", "type.group": "Province super-node",
+        "type.data_platform": "Industrial data platform", "type.group": "Super-node (province / national)",
         "layer.funding": "Funding", "layer.guarantee": "Guarantee", "layer.supply_chain": "Supply chain", "layer.data": "Data",
         "kind.bond": "bond", "kind.abs": "ABS", "kind.nonstandard": "non-standard debt", "kind.loan": "loan",
         "kind.interbank": "interbank", "kind.wmp_holding": "WMP holding", "kind.guarantee": "guarantee",
@@ -233,7 +233,7 @@ def albers_china(lat, lon, *, lat1: float = 25.0, lat2: float = 47.0, lat0: floa
 
     With standard parallels :math:`\varphi_1, \varphi_2`, origin
     :math:`(\varphi_0, \lambda_0)` and radius :math:`R` (Snyder 1987, eqs. 14-1
-    to 14-4, 14-6)::
+    to 14-6)::
 
         n   = (sin φ1 + sin φ2) / 2
         C   = cos² φ1 + 2 n sin φ1
@@ -817,9 +817,12 @@ def _dominant_kinds(graph, src, dst, lay) -> dict:
 # ----------------------------------------------------------------------------------
 def _vis_assets() -> tuple[str, str]:
     """vis-network's JS and CSS as bundled with pyvis (the source-map comment removed)."""
-    import pyvis
+    import importlib.util
 
-    base = Path(pyvis.__file__).parent / "templates" / "lib"
+    spec = importlib.util.find_spec("pyvis")  # locate the package without importing it (and networkx)
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - pyvis is a dependency
+        raise InputError("the pyvis package (source of the vis-network assets) is not installed")
+    base = Path(list(spec.submodule_search_locations)[0]) / "templates" / "lib"
     dirs = sorted(base.glob("vis-*"), key=lambda p: tuple(int(v) for v in p.name[4:].split(".") if v.isdigit()))
     if not dirs:  # pragma: no cover - broken pyvis install
         raise InputError(f"vis-network assets not found under {base}")
@@ -893,10 +896,12 @@ def write_map(
                           edge_budget=edge_budget, seed=seed)
     html = render_html(data)
     path = Path(path)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
     raw = html.encode("utf-8")
-    path.write_bytes(raw)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(raw)
+    except OSError as err:
+        raise InputError(f"cannot write the map to {path}: {err.strerror or err}") from err
     return MapSummary(
         path=path,
         bytes=len(raw),

@@ -562,6 +562,7 @@
     document.documentElement.setAttribute("data-ready", "1");
   });
   network.fit({ animation: false });
+  if (network.getScale() > 2) { network.moveTo({ scale: 2, animation: false }); }  // tiny graphs: keep the map context
   fitLabels();
   window.contagionMap = {
     network: network, nodes: nodes, edges: edges, data: D, setHour: setHour,
