@@ -29,11 +29,8 @@ import codecs
 import csv
 import hashlib
 import io
-import os
 import re
-import shutil
 import tomllib
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +40,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .atomic import atomic_folder
 from .errors import BundleError, Defect, InputError
 from .schema import (
     ALL_EDGE_KINDS,
@@ -322,29 +320,12 @@ def write_bundle(
             )
     edges_out = _edges_for_writing(nodes, edges)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    tmp.mkdir()  # not tempfile.mkdtemp: the bundle keeps the usual (umask) permissions
-    try:
-        import tomli_w
+    import tomli_w
 
+    with atomic_folder(path) as tmp:  # readers never see a half-written bundle
         (tmp / META_FILE).write_text(tomli_w.dumps(meta), encoding="utf-8")
         _write_table(tmp / tables["nodes"], nodes, fmt, encoding, codes=())
         _write_table(tmp / tables["edges"], edges_out, fmt, encoding, codes=_EDGE_CODE_COLUMNS)
-        if path.exists():
-            old = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
-            os.replace(path, old)
-            try:
-                os.replace(tmp, path)
-            except BaseException:
-                os.replace(old, path)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 

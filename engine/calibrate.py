@@ -28,7 +28,7 @@ import numpy as np
 from .cascade import prepare, run_cascade
 from .errors import InputError
 from .metrics import METRICS, metric
-from .parameters import Parameters, calibrated_names, load_parameters
+from .parameters import Parameters, calibrated_names
 from .scenario import load_scenario, resolve_shocks, scenarios_dir
 
 TARGET_KEYS = {"scenario", "metric", "select", "value", "kind", "tolerance", "tolerance_kind", "weight", "source"}

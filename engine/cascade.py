@@ -24,7 +24,7 @@ from .debt import debt_ratio
 from .parameters import Parameters
 from .result import CascadeResult
 from .scenario import FUNDING_KINDS, ResolvedShock, Scenario, resolve_shocks
-from .schema import FIRM_TYPES, LENDER_TYPES, NATIONAL
+from .schema import FIRM_TYPES, LENDER_TYPES
 
 CHANNELS = ("funding", "supply_chain", "data")
 
@@ -264,7 +264,6 @@ def run_cascade(
     C = np.flatnonzero(pp.is_core)
     W_ = np.flatnonzero(pp.is_wmp)
     supply_L = pp.supply[L]
-    aum_L = pp.aum[L]
     elasticity_L = np.where(pp.is_wmp[L], 1.0, params.capital_elasticity)
     scoring_L = pp.scoring[L]
     scored_L = pp.scored[L]

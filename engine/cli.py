@@ -229,7 +229,6 @@ def keynodes(bundle, top, as_json):
     if as_json:
         click.echo(kn.to_json(orient="records", force_ascii=False, indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
     from .summary import make_console

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from .debt import debt_ratio
 from .schema import LENDER_TYPES
 
@@ -65,7 +63,6 @@ def bundle_info(bundle, thresholds=(1.2, 1.5)) -> dict:
 
 def render_info(info: dict) -> None:
     """Print ``bundle_info`` as readable tables (rich)."""
-    from rich.console import Console
     from rich.table import Table
 
     from .summary import make_console

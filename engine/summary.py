@@ -16,7 +16,6 @@ def make_console():
 
 
 def render_summary(result, console=None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     con = console or make_console()

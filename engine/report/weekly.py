@@ -41,12 +41,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import errno
 import json
 import logging
 import os
 import re
-import secrets
 import shutil
 import time
 import tomllib
@@ -54,6 +52,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from ..atomic import new_temp_folder, replace_folder
 from ..errors import InputError, ScenarioError
 from .config import ReportConfig, ScenarioSpec
 
@@ -310,13 +309,13 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
         summary = build_summary(week=week, lang=lang, now=now, config=config, planned=planned, records=records,
                                 previous=previous, key_nodes=key_nodes, graph=graph,
                                 database=_shown_url(db))
-        tmp = _mkdtemp(out_root, week)
+        tmp = new_temp_folder(out_root, week)
         try:
             render(summary, tmp, graph=graph, results=results, want_map=config.map, ranks=ranks)
             _checkpoint("rendered")
             history.record_runs(db, records, before_commit=lambda: _checkpoint("db-commit"))
             _checkpoint("before-swap")
-            _swap_into_place(tmp, target)
+            replace_folder(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -808,71 +807,6 @@ def _py(v):
 # ----------------------------------------------------------------------------
 # Atomic folder replacement
 # ----------------------------------------------------------------------------
-
-
-def _mkdtemp(root: Path, week: str) -> Path:
-    """A new empty folder ``.<week>.tmp-<pid>-<random>`` in ``root`` (mode from the umask, like the result)."""
-    while True:
-        tmp = root / f".{week}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-        try:
-            tmp.mkdir()
-            return tmp
-        except FileExistsError:
-            continue
-
-
-def _swap_into_place(tmp: Path, target: Path) -> None:
-    """Make ``tmp`` the folder ``target``; the old ``target`` (if any) is removed afterwards."""
-    for _attempt in range(20):
-        if not target.exists():
-            try:
-                os.rename(tmp, target)  # atomic; fails if another process created target meanwhile
-                return
-            except OSError as err:
-                if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                    raise
-                continue
-        if _exchange(tmp, target):  # tmp now holds the previous folder
-            shutil.rmtree(tmp, ignore_errors=True)
-            return
-        old = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
-        try:  # no atomic exchange on this system: two renames (a window of microseconds)
-            os.rename(target, old)
-        except FileNotFoundError:
-            continue
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            os.rename(old, target)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-        return
-    raise InputError(f"{target}: could not replace the folder (another process keeps replacing it)")
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically exchange two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    import ctypes
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    rc = fn(ctypes.c_int(at_fdcwd), os.fsencode(str(a)), ctypes.c_int(at_fdcwd), os.fsencode(str(b)),
-            ctypes.c_uint(rename_exchange))
-    if rc == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
-        return False
-    if err == errno.ENOENT:
-        return False
-    raise OSError(err, os.strerror(err), str(b))
 
 
 def _remove_stale_temporaries(root: Path) -> None:
