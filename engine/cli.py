@@ -131,8 +131,14 @@ def generate(out, n_nodes, n_edges, seed, fmt):
 @click.option("--table-format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
 @click.option("--data-mode", type=click.Choice(["expected", "sampled"]), default="expected", show_default=True,
               help="Data platforms fail by their probability (expected) or by a seeded draw (sampled).")
+@click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also estimate the contagion probability with this many Monte Carlo draws (0 = off).")
+@click.option("--spread", type=click.FloatRange(min=0), default=0.25, show_default=True,
+              help="Log-normal spread of the calibrated parameters in the Monte Carlo draws.")
+@click.option("--min-provinces", type=click.IntRange(min=1), default=12, show_default=True,
+              help="A draw counts as contagion when at least this many provinces are hit.")
 @_handle_errors
-def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode):
+def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode, draws, spread, min_provinces):
     """Run a stress scenario on a bundle and summarise who is hit, when, and how much supply shrinks.
 
     With no arguments: the baseline scenario on the embedded China 2026 dataset.
@@ -144,6 +150,12 @@ def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode)
     graph = load_graph(_bundle_path(bundle))
     with _progress(enabled=not as_json and graph.n > 200_000) as tick:
         result = run_stress(graph, scenario, params_file=params_file, data_mode=data_mode, progress=tick)
+    if draws:
+        from .runner import add_contagion_probability
+
+        with _progress(enabled=not as_json, label="Monte Carlo draws") as tick:
+            add_contagion_probability(graph, scenario, result, draws=draws, spread=spread,
+                                      min_provinces=min_provinces, params_file=params_file, progress=tick)
     if out is not None:
         from .output import write_result
 
@@ -246,8 +258,9 @@ def keynodes(bundle, top, as_json):
 class _progress:
     """A rich progress bar over the scenario's hours, shown for long runs only."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, label: str = "simulating hours"):
         self.enabled = enabled and sys.stderr.isatty()
+        self.label = label
         self._bar = None
 
     def __enter__(self):
@@ -257,7 +270,7 @@ class _progress:
 
         self._bar = Progress(transient=True)
         self._bar.start()
-        self._task = self._bar.add_task("simulating hours", total=None)
+        self._task = self._bar.add_task(self.label, total=None)
 
         def tick(hour, horizon):
             self._bar.update(self._task, completed=hour, total=horizon)

@@ -52,3 +52,17 @@ def run_stress(
             for m in scenario.metrics
         ]
     return result
+
+
+def add_contagion_probability(graph, scenario, result, *, draws: int, spread: float = 0.25, min_provinces: int = 12,
+                              params_file=None, progress=None):
+    """Attach a Monte Carlo contagion probability (engine.montecarlo) to ``result``."""
+    from .montecarlo import contagion_probability
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario if scenario is not None else default_scenario_path())
+    mc = contagion_probability(graph, scenario, scenario_params(scenario, params_file), draws=draws, spread=spread,
+                               min_provinces=min_provinces, progress=progress)
+    result.headline["contagion_probability"] = mc["probability"]
+    result.meta["contagion"] = mc
+    return result

@@ -34,6 +34,15 @@ def render_summary(result, console=None) -> None:
         f"({hl['shrinkage_share']:.1%} of the {fmt_yuan(hl['effective_supply_base_yuan'])} base)."
     )
 
+    mc = m.get("contagion")
+    if mc:
+        lo, hi = mc["ci95"]
+        con.print(
+            f"Contagion probability (>= {mc['min_provinces']} provinces hit): [bold]{mc['probability']:.0%}[/bold] "
+            f"(95% CI {lo:.0%}-{hi:.0%}; {mc['draws']} Monte Carlo draws, parameter spread {mc['spread']:g}; "
+            f"shrinkage 5-95%: {fmt_yuan(mc['shrinkage_yuan_quantiles'][0])} - {fmt_yuan(mc['shrinkage_yuan_quantiles'][2])})"
+        )
+
     t = Table(title="Provinces hit, by hour first hit")
     for c in ("hour", "provinces"):
         t.add_column(c, justify="right" if c == "hour" else "left")

@@ -143,7 +143,10 @@ def test_week_over_week_changes_come_from_the_database(weeks):
     assert base48["changes"]["shrinkage_data_yuan"] == 0.0
     assert base48["newly_hit"] == [weeks.gone] and base48["no_longer_hit"] == []
     assert prev["same_data"] and prev["same_scenario"] and prev["same_parameters"]
-    assert all(v == 0 for v in by_name(s48)["baseline-2026+policies"]["changes"].values())
+    # unchanged inputs, unchanged figures (no contagion draws in this config: that change is None)
+    changes = by_name(s48)["baseline-2026+policies"]["changes"]
+    assert changes.pop("contagion_probability") is None
+    assert all(v == 0 for v in changes.values())
     page = (weeks.w48.path.parent / "2026-W48" / "index.html").read_text(encoding="utf-8")
     assert "2026-W47" in page
     md = (weeks.w48b.path / "report.md").read_text(encoding="utf-8")
@@ -276,8 +279,9 @@ def test_csv_tables_match_the_summary(weeks):
     assert len(rows) == len(METRICS) * len(s["scenarios"])
     for r in rows:
         sc = by_name(s)[r["scenario"]]
-        assert float(r["value"]) == sc["headline"][r["metric"]]
-        assert float(r["change"]) == sc["changes"][r["metric"]]
+        value, change = sc["headline"][r["metric"]], sc["changes"][r["metric"]]
+        assert (float(r["value"]) if r["value"] else None) == value
+        assert (float(r["change"]) if r["change"] else None) == change
         assert r["previous_week"] == "2026-W47"
     with open(folder / "tables" / "provinces.csv", encoding="utf-8", newline="") as fh:
         prov = list(csv.DictReader(fh))
@@ -601,3 +605,16 @@ def test_the_scheduling_files_run_the_documented_command():
     doc = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
     for text in (cmd, "| 0 |", "| 2 |", "| 4 |", "deploy/crontab", "schema_version"):
         assert text in doc, text
+
+
+def test_contagion_probability_is_estimated_stored_and_alerted(tmp_path):
+    path = write_config(tmp_path, show_map=False, extra="contagion_probability = 0.5")
+    path.write_text(path.read_text(encoding="utf-8").replace("key_nodes = 5", "key_nodes = 5\ncontagion_draws = 20"),
+                    encoding="utf-8")
+    rep = build_weekly_report(load_config(path), week="2026-W48")
+    p = by_name(rep.summary)["baseline-2026"]["headline"]["contagion_probability"]
+    assert 0.5 <= p <= 1.0  # the calibrated baseline reaches 12+ provinces in most draws
+    policy = by_name(rep.summary)["baseline-2026+policies"]["headline"]["contagion_probability"]
+    assert policy < p  # reserve fund + central cloud lower the contagion probability
+    assert rep.exit_code == 4
+    assert any(a["metric"] == "contagion_probability" for a in rep.summary["alerts"])

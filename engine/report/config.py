@@ -33,6 +33,7 @@ bundle = "default"                  # "default" = the embedded china-2026 datase
 data_mode = "expected"              # "expected" (seed-free) or "sampled" data-platform failures
 key_nodes = 10                      # length of the key-node list
 map = true                          # write map.html and link it, when the engine has a map renderer
+contagion_draws = 50                # Monte Carlo draws for each scenario's contagion probability (0 = off)
 
 [history]
 # A file path (SQLite, created on first use) or any SQLAlchemy URL shared by a team,
@@ -62,7 +63,7 @@ central_cloud = 0.6                 # share of lost provincial data scores repla
 provinces_hit = 28                  # provinces hit within the horizon (of 31)
 shrinkage_yuan = 2.5e12             # effective financing supply shrinkage, yuan
 shrinkage_share = 0.15              # shrinkage as a share of the effective supply base
-# contagion_probability = 0.5       # for engines that report a contagion probability (this one does not yet)
+# contagion_probability = 0.95      # share of Monte Carlo draws reaching >= 12 provinces (needs contagion_draws > 0)
 # scenarios = ["baseline-2026"]     # check only these scenarios (default: every scenario)
 """
 
@@ -70,7 +71,7 @@ LANGS = ("en", "zh")
 DATA_MODES = ("expected", "sampled")
 ALERT_METRICS = ("provinces_hit", "shrinkage_yuan", "shrinkage_share", "contagion_probability")
 _TOP_KEYS = {"report", "history", "baseline", "scenarios", "alerts"}
-_REPORT_KEYS = {"output_dir", "log_file", "lang", "bundle", "data_mode", "key_nodes", "map"}
+_REPORT_KEYS = {"output_dir", "log_file", "lang", "bundle", "data_mode", "key_nodes", "map", "contagion_draws"}
 _SCENARIO_KEYS = {"scenario", "name", "based_on", "description", "policies", "parameters"}
 
 
@@ -117,6 +118,7 @@ class ReportConfig:
     data_mode: str = "expected"
     key_nodes: int = 10
     map: bool = True
+    contagion_draws: int = 0
     baseline: ScenarioSpec = ScenarioSpec(scenario="baseline-2026")
     scenarios: tuple[ScenarioSpec, ...] = ()
     alerts: Alerts = Alerts()
@@ -168,6 +170,9 @@ def parse_config(data: dict, where: str = "config") -> ReportConfig:
     show_map = rep.get("map", True)
     if not isinstance(show_map, bool):
         raise InputError(f"{w}: map must be true or false, got {show_map!r}")
+    draws = rep.get("contagion_draws", 0)
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 0 <= draws <= 10_000:
+        raise InputError(f"{w}: contagion_draws must be an integer from 0 to 10000, got {draws!r}")
     out = _string(rep, "output_dir", "reports", w)
     log = rep.get("log_file", "reports/weekly.log")
     if log is not None and (not isinstance(log, str)):
@@ -190,6 +195,7 @@ def parse_config(data: dict, where: str = "config") -> ReportConfig:
         data_mode=mode,
         key_nodes=k,
         map=show_map,
+        contagion_draws=draws,
         baseline=baseline,
         scenarios=specs,
         alerts=_alerts(_table(data, "alerts", where), f"{where}: [alerts]"),

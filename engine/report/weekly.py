@@ -69,6 +69,7 @@ METRICS = (
     ("provinces_hit", "count"),
     ("shrinkage_yuan", "yuan"),
     ("shrinkage_share", "share"),
+    ("contagion_probability", "share"),
     ("shrinkage_funding_yuan", "yuan"),
     ("shrinkage_supply_chain_yuan", "yuan"),
     ("shrinkage_data_yuan", "yuan"),
@@ -268,7 +269,7 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
     """
     from .. import history
     from ..cascade import run_cascade
-    from ..runner import load_graph, scenario_params
+    from ..runner import add_contagion_probability, load_graph, scenario_params
 
     t0 = time.perf_counter()
     week = parse_week(week) if week is not None else current_week()
@@ -296,6 +297,8 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
             started = datetime.now(timezone.utc)
             result = run_cascade(graph, p.scenario, scenario_params(p.scenario), data_mode=config.data_mode,
                                  snapshot_hours=1 if hourly else 6)
+            if config.contagion_draws:
+                add_contagion_probability(graph, p.scenario, result, draws=config.contagion_draws)
             finished = datetime.now(timezone.utc)
             records.append(history.run_record(result, started_at=started, finished_at=finished, week=week))
             results.append(result)
