@@ -117,3 +117,16 @@ def test_shipped_parameters_are_reproduced_from_scratch():
     for name, value in shipped["parameters"].items():
         assert fit.parameters[name] == pytest.approx(value, rel=1e-6), name
     assert all(row["met"] for row in fit.fit)
+
+
+def test_shipped_parameters_were_fitted_on_the_shipped_dataset():
+    import tomllib
+
+    from engine.bundle import default_bundle_path, load_bundle
+    from engine.parameters import CALIBRATED_FILE
+
+    about = tomllib.loads(CALIBRATED_FILE.read_text(encoding="utf-8"))["about"]
+    assert about["bundle_hash"] == load_bundle(default_bundle_path()).meta.content_hash, (
+        "the embedded dataset changed since calibration: re-run contagion calibrate --targets "
+        "targets/seed-2026.toml --out engine/calibrated.toml"
+    )
