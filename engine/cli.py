@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_options import bundle_argument, run_options
 from .errors import ContagionError
 
 
@@ -33,13 +34,6 @@ def _handle_errors(fn):
             sys.exit(err.exit_code)
 
     return wrapper
-
-
-def bundle_argument(fn):
-    """Optional BUNDLE argument; defaults to the embedded china-2026 dataset."""
-    return click.argument(
-        "bundle", required=False, type=click.Path(path_type=Path, file_okay=False)
-    )(fn)
 
 
 def _bundle_path(bundle: Path | None) -> Path:
@@ -121,16 +115,10 @@ def generate(out, n_nodes, n_edges, seed, fmt):
 
 @main.command()
 @bundle_argument
-@click.option("--scenario", "-s", "scenario", type=click.Path(path_type=Path, dir_okay=False),
-              help="Scenario TOML file, or the name of a shipped scenario (baseline-2026, case-q4-2025). "
-                   "Default: baseline-2026.")
-@click.option("--params", "params_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Parameter file (default: the shipped calibrated parameters).")
+@run_options
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result (result.json) instead of the summary.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Write result.json and the tables to this folder.")
 @click.option("--table-format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
-@click.option("--data-mode", type=click.Choice(["expected", "sampled"]), default="expected", show_default=True,
-              help="Data platforms fail by their probability (expected) or by a seeded draw (sampled).")
 @click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also estimate the contagion probability with this many Monte Carlo draws (0 = off).")
 @click.option("--spread", type=click.FloatRange(min=0), default=0.25, show_default=True,

@@ -389,20 +389,6 @@ CHROMIUM = os.environ.get("CONTAGION_CHROMIUM")
 needs_browser = pytest.mark.skipif(not CHROMIUM, reason="CONTAGION_CHROMIUM not set (set by .ci/run; Debian chromium)")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("CONTAGION_CHROMIUM not set (set by .ci/run; Debian chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
-
-
 class Opened:
     def __init__(self, page, seconds, requests, console, errors, dialogs):
         self.page, self.seconds = page, seconds

@@ -535,20 +535,6 @@ def test_a_report_killed_midway_leaves_the_reports_and_the_database_intact(tmp_p
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM:
-        pytest.skip("CONTAGION_CHROMIUM is not set: no headless chromium here (.ci/run installs Debian's)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("week", ["2026-W47", "2026-W48"])
 def test_the_page_opens_in_a_browser_without_errors_or_requests(weeks, browser, width, week):

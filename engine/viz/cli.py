@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from ..cli_options import bundle_argument, run_options
+
 #: Graphs up to this many nodes keep hourly distress snapshots for the time
 #: control; larger ones keep one every ``LARGE_SNAPSHOT_HOURS`` (memory: hours x nodes).
 HOURLY_SNAPSHOT_MAX_NODES = 250_000
@@ -57,17 +59,12 @@ def read_ranks(path: str | Path) -> dict[str, int]:
 
 
 @click.command("map")
-@click.argument("bundle", required=False, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--scenario", "-s", "scenario", type=click.Path(path_type=Path, dir_okay=False),
-              help="Scenario TOML file, or the name of a shipped scenario (default: baseline-2026).")
+@bundle_argument
+@run_options
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("map.html"), show_default=True,
               help="HTML file to write.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of labels, names and tooltips.")
-@click.option("--params", "params_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Parameter file (default: the shipped calibrated parameters).")
-@click.option("--data-mode", type=click.Choice(["expected", "sampled"]), default="expected", show_default=True,
-              help="Data platforms fail by their probability (expected) or by a seeded draw (sampled).")
 @click.option("--node-budget", type=click.IntRange(min=50), default=2_000, show_default=True,
               help="Above this many nodes, draw province super-nodes plus the top nodes instead of every node.")
 @click.option("--top-k", type=click.IntRange(min=0), default=300, show_default=True,
