@@ -274,10 +274,8 @@ class _progress:
 from .report.cli import report_command  # noqa: E402  (these import only click)
 from .viz.cli import map_command  # noqa: E402
 
-for _cmd in (report_command, map_command):
-    # the same -h/--help when the command is run on its own (click caches the first help option it builds)
-    _cmd.context_settings.setdefault("help_option_names", ["-h", "--help"])
-    main.add_command(_cmd)
+main.add_command(report_command)
+main.add_command(map_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

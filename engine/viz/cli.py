@@ -58,7 +58,7 @@ def read_ranks(path: str | Path) -> dict[str, int]:
     return dict(zip(df["id"].str.strip(), rank.astype(int)))
 
 
-@click.command("map")
+@click.command("map", context_settings={"help_option_names": ["-h", "--help"]})
 @bundle_argument
 @run_options
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("map.html"), show_default=True,
