@@ -34,7 +34,7 @@ class Parameters:
     hit_supply_share: float = _p(0.05, "share", "assumption", "a province is hit once its effective supply has shrunk by this share ...")
     hit_distress: float = _p(0.10, "share", "assumption", "... or a node homed there has lost this share of its buffer, or a firm there halted")
     # ---- funding channel ----------------------------------------------------------
-    lgd: float = _p(0.45, "share", "literature", "loss given default on defaulted debt (Basel F-IRB senior unsecured LGD 45 %)")
+    lgd: float = _p(0.45, "share", "literature", "loss given default on defaulted debt (Basel II foundation-IRB supervisory LGD for senior unsecured claims, 45 %)")
     province_buffer_share: float = _p(0.10, "share", "assumption", "share of a province's fiscal capacity that absorbs guarantee calls")
     hop_hours: float = _p(6.0, "hours", "assumption", "hours for distress to travel one counterparty hop (mark-to-market, margin calls)")
     capital_elasticity: float = _p(2.0, "-", "calibrated", "supply cut per unit of buffer lost (lender cuts financing by elasticity x distress)", (0.0, 8.0))
@@ -42,7 +42,7 @@ class Parameters:
     run_max: float = _p(0.30, "share", "assumption", "largest share of AUM redeemed within the horizon (2016 / 2022 WMP run episodes)")
     run_lag_hours: float = _p(12.0, "hours", "assumption", "delay between a WMP's losses and redemptions starting")
     run_half_life_hours: float = _p(24.0, "hours", "assumption", "half-life of the redemption build-up")
-    price_impact: float = _p(0.5, "-", "literature", "markdown per unit of forced sales / outstanding (Greenwood, Landier & Thesmar 2015)", (0.0, 3.0))
+    price_impact: float = _p(0.5, "-", "assumption", "markdown per unit of forced sales / paper outstanding in the graph: selling 10 % of an issuer's paper marks it down 5 % (linear impact as in Greenwood, Landier & Thesmar 2015; the level is an assumption)", (0.0, 3.0))
     markdown_max: float = _p(0.30, "share", "assumption", "largest fire-sale markdown of a security")
     reprice_beta: float = _p(0.02, "share", "assumption", "markdown of high-debt provinces' LGFV paper per unit of debt-ratio excess when a default hits the market")
     # ---- supply-chain channel -----------------------------------------------------------
