@@ -178,13 +178,7 @@ def check_unit_interval(v: np.ndarray, name: str) -> None:
 def as_unit_scalar_or_vector(x, n: int, name: str) -> np.ndarray:
     """A scalar or length-``n`` vector with values in ``[0, 1]``, returned as length ``n``."""
     if np.ndim(x) == 0:
-        try:
-            value = float(x)
-        except (TypeError, ValueError) as err:
-            raise InputError(f"{name} must be a number in [0, 1]: {err}") from err
-        if not (0.0 <= value <= 1.0):
-            raise InputError(f"{name} must lie in [0, 1], got {value!r}")
-        return np.full(n, value)
+        return np.full(n, check_unit_scalar(x, name))
     v = as_vector(x, n, name)
     check_unit_interval(v, name)
     return v
