@@ -165,38 +165,59 @@ def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode,
               help="Bundle to calibrate on (default: the targets file's 'bundle', else the embedded dataset).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("calibrated.toml"), show_default=True,
               help="Parameter file to write (use engine/calibrated.toml to update the shipped defaults).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the optimiser.")
-@click.option("--maxiter", type=click.IntRange(min=1), default=30, show_default=True, help="Generations of differential evolution.")
-@click.option("--popsize", type=click.IntRange(min=2), default=6, show_default=True, help="Population size multiplier.")
+@click.option("--starts", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Seeded starting points (seeds 0..N-1; seed 0 starts from the field defaults).")
+@click.option("--max-nfev", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Cap on model evaluations per start (the fit stops earlier, at convergence).")
 @click.option("--check", is_flag=True, help="Do not write; compare the fit with the shipped parameters and exit 5 if they differ.")
 @_handle_errors
-def calibrate(targets_file, bundle, out, seed, maxiter, popsize, check):
-    """Fit the free channel parameters to observed targets (seeded differential evolution).
+def calibrate(targets_file, bundle, out, starts, max_nfev, check):
+    """Fit the free channel parameters to the brief's figures (bounded least squares, seeded starts).
 
-    Prints each target's model value and residual; writes the parameters and the fit.
+    Runs every start to convergence, prints each target's model value and residual,
+    the held-out validation, and the spread of the fitted values across starts; writes
+    the parameters and the fit. Ctrl-C keeps the best point so far in OUT's
+    .checkpoint.toml (usable with --params) and exits 130.
     """
     from .calibrate import calibrate as fit
-    from .calibrate import load_targets, write_parameter_file
+    from .calibrate import load_targets, write_checkpoint, write_parameter_file
     from .parameters import CALIBRATED_FILE, load_parameters
     from .runner import load_graph
 
     targets = load_targets(targets_file)
+    if not check:
+        _check_writable(out)
     if bundle is None and targets.bundle not in ("", "default"):
         bundle = (targets.path.parent / targets.bundle)
     graph = load_graph(_bundle_path(bundle))
-    click.echo(f"calibrating {len(targets.targets)} target(s) on {graph.meta.name if graph.meta else 'bundle'} ...", err=True)
-
-    def progress(gen, best):
-        click.echo(f"  generation {gen}/{maxiter}: best loss {best:.4g}", err=True)
-
-    res = fit(graph, targets, seed=seed, maxiter=maxiter, popsize=popsize, progress=progress)
-    click.echo(f"loss {res.loss:.4g} after {res.evaluations} evaluations ({res.seconds:.0f} s)")
+    n_fit = len(targets.fit_targets)
+    click.echo(f"calibrating on {graph.meta.name if graph.meta else 'bundle'}: {n_fit} fit target(s), "
+               f"{len(targets.targets) - n_fit} held out, {starts} start(s) ...", err=True)
+    checkpoint = out.with_name(out.stem + ".checkpoint.toml")
+    best = {}
+    report = _calibration_progress(starts)
+    try:
+        res = fit(graph, targets, seeds=tuple(range(starts)), max_nfev=max_nfev, progress=report,
+                  on_best=lambda p, loss: best.update(parameters=p, loss=loss))
+    except KeyboardInterrupt:
+        if best:
+            write_checkpoint(best["parameters"], best["loss"], targets, checkpoint, graph.meta)
+            click.echo(f"\ninterrupted: best point so far (loss {best['loss']:.4g}) kept in {checkpoint}; "
+                       f"use it with --params {checkpoint}", err=True)
+        else:
+            click.echo("\ninterrupted before the first evaluation: nothing to keep", err=True)
+        sys.exit(130)
+    click.echo(f"loss {res.loss:.4g} ({res.optimiser['converged_starts']}/{starts} starts converged; "
+               f"{res.evaluations} parameter sets in {res.seconds:.0f} s)")
+    click.echo(f"fitted parameters: {res.fitted}; fit targets that bind: {res.binding}")
     for name, v in res.parameters.items():
-        click.echo(f"  {name} = {v:.6g}")
+        sp_ = res.spread[name]
+        click.echo(f"  {name} = {v:.6g}   (across starts {sp_['min']:.6g} .. {sp_['max']:.6g}, relative spread {sp_['relative']:.1e})")
     click.echo("fit (residual 1 = at the edge of the tolerance):")
     for r in res.fit:
         tol = f"{r['tolerance']:g}{' rel' if r['tolerance_kind'] == 'relative' else ''}"
-        click.echo(f"  {r['scenario']:<22} {r['metric']:<20} target {r['kind']} {r['value']:.4g} (tol {tol})  "
+        role = "held out" if r["role"] == "validation" else ("binds" if r["binds"] else "slack")
+        click.echo(f"  {r['scenario']:<20} {r['metric']:<28} {role:<8} target {r['kind']} {r['value']:.4g} (tol {tol})  "
                    f"model {r['model']:.4g}  residual {r['residual']:+.2f}  {'ok' if r['met'] else 'MISSED'}")
     if check:
         shipped = load_parameters(CALIBRATED_FILE).as_dict()
@@ -209,6 +230,44 @@ def calibrate(targets_file, bundle, out, seed, maxiter, popsize, check):
         return
     write_parameter_file(res, targets, out, graph.meta)
     click.echo(f"wrote {out}")
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, before any long work, an output file that cannot be written."""
+    import os
+
+    from .errors import InputError
+
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected a file name for the parameter file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise InputError(f"{path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"{path}: not writable")
+
+
+def _calibration_progress(starts: int):
+    """Progress of a calibration: one line per iteration with an ETA from the finished starts."""
+    import time
+
+    state = {"t0": time.perf_counter(), "start": 0, "start_t": time.perf_counter(), "durations": []}
+
+    def report(info):
+        now = time.perf_counter()
+        if info["start"] != state["start"]:
+            if state["start"]:
+                state["durations"].append(now - state["start_t"])
+            state.update(start=info["start"], start_t=now)
+        left = starts - info["start"]
+        eta = ""
+        if state["durations"]:
+            per = sum(state["durations"]) / len(state["durations"])
+            eta = f", ETA ~{max(0.0, per * (left + 1) - (now - state['start_t'])):.0f} s"
+        click.echo(f"  start {info['start']}/{starts}, iteration {info['iteration']}: loss {info['loss']:.4g} "
+                   f"({info['elapsed']:.0f} s{eta})", err=True)
+
+    return report
 
 
 @main.command()

@@ -1,10 +1,14 @@
-"""Named figures read off a cascade result, for calibration targets and reports.
+"""Named figures read off a run, for calibration targets, scenario summaries and reports.
 
-A metric is a plain function ``(graph, result, select) -> float``.  ``select``
-narrows the nodes counted, with the same vocabulary as scenario selectors
-(``type``, ``sector``, ``province``) plus ``serving``: ``"shocked_province"``
-keeps firms holding receivables on core firms of the shocked provinces -- the
-brief's "suppliers serving" the defaulting province.
+Every metric is computed for all ``k`` scenarios of a batch at once from the clock's
+final state and its recorded timeline (:func:`batch_metric`, an array of shape
+``(k,)``); :func:`metric` reads the same figure off a single
+:class:`~engine.result.CascadeResult`.
+
+``select`` narrows the nodes counted, with the vocabulary of scenario selectors
+(``type``, ``sector``, ``province``) plus ``serving``: ``"shocked_province"`` keeps
+firms holding receivables on core firms of the shocked provinces -- the brief's
+"suppliers serving" the defaulting province.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from .errors import InputError
 SELECT_KEYS = {"type", "sector", "province", "serving"}
 
 
-def select_nodes(graph, result, select: dict | None) -> np.ndarray:
-    """Boolean mask of nodes matching ``select``."""
+def select_mask(graph, shocked: np.ndarray, select: dict | None) -> np.ndarray:
+    """Boolean node mask for ``select`` (``shocked``: boolean mask of shocked nodes)."""
     select = select or {}
     bad = set(select) - SELECT_KEYS
     if bad:
@@ -32,7 +36,6 @@ def select_nodes(graph, result, select: dict | None) -> np.ndarray:
     if "serving" in select:
         if select["serving"] != "shocked_province":
             raise InputError(f"select.serving must be 'shocked_province', got {select['serving']!r}")
-        shocked = result.nodes["shocked"].to_numpy()
         provs = set(nodes.loc[shocked, "province"]) - {"national"}
         buyers = (nodes["type"].eq("core_firm") & nodes["province"].isin(provs)).to_numpy().astype(np.float64)
         rec = graph.matrix(["supply_chain"], ["receivable"])
@@ -40,45 +43,84 @@ def select_nodes(graph, result, select: dict | None) -> np.ndarray:
     return mask
 
 
-def provinces_hit(graph, result, select=None) -> float:
-    return float(result.headline["provinces_hit"])
+def select_nodes(graph, result, select: dict | None) -> np.ndarray:
+    """Boolean mask of nodes matching ``select`` for a single result."""
+    return select_mask(graph, result.nodes["shocked"].to_numpy(), select)
 
 
-def shrinkage_yuan(graph, result, select=None) -> float:
-    return float(result.headline["shrinkage_yuan"])
+def _in(index: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return mask[index]
 
 
-def halted_suppliers(graph, result, select=None) -> float:
-    mask = select_nodes(graph, result, select)
-    return float(result.nodes["halted"].to_numpy()[mask].sum())
+def _provinces_hit(v, mask):
+    return (v.state.hit_hour >= 0).sum(axis=0).astype(float)
 
 
-def selected_count(graph, result, select=None) -> float:
-    return float(select_nodes(graph, result, select).sum())
+def _shrinkage(v, mask):
+    return v.state.cut.sum(axis=0)
 
 
-def capacity_change_pp(graph, result, select=None) -> float:
+def _halted_suppliers(v, mask):
+    """Expected number of the selected firm groups that halted: the sum of their halted shares."""
+    return v.state.halted[_in(v.pp.F, mask)].sum(axis=0)
+
+
+def _selected_count(v, mask):
+    return np.full(v.state.h.shape[1], float(mask.sum()))
+
+
+def _capacity_change_pp(v, mask):
     """Output-weighted capacity-utilisation change (pp) of the selected core firms (makers)."""
-    select = dict(select or {})
-    select.setdefault("type", "core_firm")
-    mask = select_nodes(graph, result, select)
-    out = graph.column("output")[mask]
-    loss = result.nodes["capacity_loss"].to_numpy()[mask]
-    return float(-100.0 * (out @ loss) / out.sum()) if out.sum() > 0 else 0.0
+    m = _in(v.pp.C, mask)
+    out = v.pp.output[v.pp.C][m]
+    if out.sum() <= 0:
+        return np.zeros(v.state.h.shape[1])
+    return -100.0 * (out @ v.state.capacity[m]) / out.sum()
 
 
+def _series(name):
+    def read(v, mask):
+        return v.series[name][-1]
+
+    read.__doc__ = f"The timeline figure ``{name}`` at the horizon (docs/model.md)."
+    return read
+
+
+#: metric name -> (function of (view, mask), default select)
 METRICS = {
-    "provinces_hit": provinces_hit,
-    "shrinkage_yuan": shrinkage_yuan,
-    "halted_suppliers": halted_suppliers,
-    "selected_count": selected_count,
-    "capacity_change_pp": capacity_change_pp,
+    "provinces_hit": (_provinces_hit, None),
+    "shrinkage_yuan": (_shrinkage, None),
+    "halted_suppliers": (_halted_suppliers, None),
+    "selected_count": (_selected_count, None),
+    "capacity_change_pp": (_capacity_change_pp, {"type": "core_firm"}),
+    "abs_spread_change_bp": (_series("abs_spread_bp"), None),
+    "sub_tranche_issuance_success": (_series("sub_issuance_success"), None),
+    "firms_losing_receivables_financing": (_series("firms_losing_receivables_financing"), None),
+    "sme_credit_profiles_lost": (_series("sme_profiles_lost"), None),
+    "data_platforms_failed": (_series("data_failed"), None),
 }
 
 
-def metric(name: str, graph, result, select=None) -> float:
+class View:
+    """What a metric reads: the final state, the recorded series, the preparation."""
+
+    def __init__(self, state, recorder, pp):
+        self.state, self.pp = state, pp
+        self.series = recorder.series
+
+
+def batch_metric(name: str, graph, view: View, shocked: np.ndarray, select: dict | None = None) -> np.ndarray:
+    """Metric ``name`` for every scenario of a batch, shape ``(k,)``."""
     try:
-        fn = METRICS[name]
+        fn, default = METRICS[name]
     except KeyError:
         raise InputError(f"unknown metric {name!r}; expected one of {sorted(METRICS)}") from None
-    return fn(graph, result, select)
+    sel = dict(default or {})
+    sel.update(select or {})
+    return np.asarray(fn(view, select_mask(graph, shocked, sel)), dtype=np.float64)
+
+
+def metric(name: str, graph, result, select=None) -> float:
+    """Metric ``name`` of a single :class:`~engine.result.CascadeResult`."""
+    view, j = result.source
+    return float(batch_metric(name, graph, view, result.nodes["shocked"].to_numpy(), select)[j])

@@ -15,12 +15,8 @@ import pandas as pd
 from . import __version__
 
 SCHEMA_NAME = "contagion-engine/result"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 CHANNELS = ("funding", "supply_chain", "data")
-
-
-def _hour(v, never):
-    return None if v == never else int(v)
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,16 +32,30 @@ class CascadeResult:
     sectors: pd.DataFrame
     province_shrink: np.ndarray  # (hours, P) yuan
     snapshots: dict = field(repr=False, default_factory=dict)  # hour -> float32 distress per node
+    source: tuple | None = field(repr=False, default=None)  # (engine.metrics.View, column) the result was read from
 
     # ------------------------------------------------------------------------------
     @classmethod
-    def build(cls, *, graph, scenario, params, prepared, shock, hours, timeline, province_shrink, hit_hour_province,
-              never, h, loss_direct, mtm_loss, cut, cut_by_channel, halted, halt_hour, hit_hour_node, capacity,
-              redeemed, markdown, frozen, blocked_financing, data_failed, data_fail_probability, snapshots, matvecs,
-              reserve_absorbed, data_mode, substitution):
-        pp = prepared
+    def from_batch(cls, graph, scenarios, params_list, batch, pp, state, recorder, j: int, *, data_mode: str, shock):
+        """The result of scenario ``j`` of a batch run (:func:`engine.cascade.run_batch`)."""
+        scenario, params = scenarios[j], params_list[j]
         nodes = graph.nodes
+        n, P = pp.n, pp.P
+        L, F, C, W, I, D = pp.L, pp.F, pp.C, pp.W, pp.I, pp.D
+
+        def put(index, values, fill=0.0):
+            out = np.full(n, fill, dtype=np.float64)
+            if len(index):
+                out[index] = values
+            return out
+
+        h = state.h[:, j]
+        cut = put(L, state.cut[:, j])
+        cut_ch = np.vstack([put(L, state.cut_by_channel[c, :, j]) for c in range(3)])
+        halted_share = put(F, state.halted[:, j])
         loss = h * pp.buffer
+        shocked = np.zeros(n, dtype=bool)
+        shocked[shock.positions] = True
         keep = lambda col: nodes[col].reset_index(drop=True)  # noqa: E731 - reuse string columns as they are
         node_tab = pd.DataFrame({
             "id": keep("id"),
@@ -54,41 +64,49 @@ class CascadeResult:
             "name_zh": keep("name_zh"),
             "name_en": keep("name_en"),
             "sector": keep("sector").fillna("") if "sector" in nodes else pp.sector,
-            "shocked": np.isin(np.arange(pp.n), shock.positions),
+            "shocked": shocked,
             "distress": h,
             "buffer_yuan": pp.buffer,
             "loss_yuan": loss,
-            "direct_default_loss_yuan": loss_direct,
-            "markdown_loss_yuan": mtm_loss,
+            "direct_default_loss_yuan": state.loss_default[:, j],
+            "hop_loss_yuan": state.loss_hop[:, j],
+            "markdown_loss_yuan": state.loss_mark[:, j],
             "financing_supply_yuan": pp.supply,
             "supply_cut_yuan": cut,
-            "supply_cut_funding_yuan": cut_by_channel[0],
-            "supply_cut_supply_chain_yuan": cut_by_channel[1],
-            "supply_cut_data_yuan": cut_by_channel[2],
-            "first_hit_hour": np.where(hit_hour_node == never, -1, hit_hour_node),
-            "halted": halted,
-            "halt_hour": np.where(halt_hour == never, -1, halt_hour),
-            "capacity_loss": capacity,
-            "redeemed_yuan": redeemed,
-            "markdown": markdown,
-            "frozen_receivables_yuan": frozen,
-            "blocked_financing_yuan": blocked_financing,
-            "data_failed": data_failed,
-            "data_fail_probability": data_fail_probability,
+            "supply_cut_funding_yuan": cut_ch[0],
+            "supply_cut_supply_chain_yuan": cut_ch[1],
+            "supply_cut_data_yuan": cut_ch[2],
+            "first_hit_hour": state.node_hit_hour[:, j].astype(np.int64),
+            "halted": halted_share >= 0.5,
+            "halted_share": halted_share,
+            "capacity_loss": put(C, state.capacity[:, j]),
+            "dropout_share": put(C, state.dropout[:, j]),
+            "redeemed_yuan": put(W, state.redeemed[:, j]),
+            "spread_change_bp": put(I, 1e4 * state.spread[:, j]),
+            "markdown": put(I, state.mark_bond[:, j]),
+            "frozen_receivables_yuan": put(F, state.frozen[:, j]),
+            "blocked_share": put(F, state.blocked[:, j]),
+            "blocked_financing_yuan": put(F, state.blocked[:, j] * pp.scf_line),
+            "liquidity_need_yuan": put(F, state.need[:, j]),
+            "data_failed": put(D, state.failed[:, j]),
         })
-        P = len(pp.province_ids)
-        prov_rows = nodes["type"].to_numpy() == "province"
-        prov_nodes = nodes[prov_rows]
+        hours = batch.hours
+        province_shrink = recorder.province_shrink[:, :, j]
         final_shrink = province_shrink[-1] if len(province_shrink) else np.zeros(P)
-        by_ch = np.vstack([pp.alloc.T @ cut_by_channel[c] for c in range(3)]) if P else np.zeros((3, 0))
+        by_ch = np.vstack([pp.alloc_PL @ state.cut_by_channel[c, :, j] for c in range(3)]) if P else np.zeros((3, 0))
         with np.errstate(divide="ignore", invalid="ignore"):
             share = np.where(pp.base_by_province > 0, final_shrink / pp.base_by_province, 0.0)
+        hit_hour = state.hit_hour[:, j]
+        prov_nodes = nodes.iloc[pp.prov_pos]
         provinces = pd.DataFrame({
             "id": pp.province_ids,
             "name_zh": prov_nodes["name_zh"].to_numpy(),
             "name_en": prov_nodes["name_en"].to_numpy(),
-            "debt_ratio": pp.node_ratio[prov_rows],
-            "hit_hour": [_hour(v, never) for v in hit_hour_province],
+            "debt_ratio": pp.ratio,
+            "headroom_yuan": pp.headroom,
+            "support_paid_yuan": state.province_paid[:, j],
+            "hit_hour": [None if v < 0 else int(v) for v in hit_hour],
+            "conditions_index": state.x[:, j],
             "supply_base_yuan": pp.base_by_province,
             "shrinkage_yuan": final_shrink,
             "shrinkage_share": share,
@@ -96,7 +114,8 @@ class CascadeResult:
             "shrinkage_supply_chain_yuan": by_ch[1],
             "shrinkage_data_yuan": by_ch[2],
         })
-        provinces = provinces.sort_values(["hit_hour", "shrinkage_yuan"], ascending=[True, False], na_position="last", kind="stable").reset_index(drop=True)
+        provinces = provinces.sort_values(["hit_hour", "shrinkage_yuan"], ascending=[True, False], na_position="last",
+                                          kind="stable").reset_index(drop=True)
         g = node_tab.groupby("type", sort=True)
         by_type = pd.DataFrame({
             "count": g.size(),
@@ -107,37 +126,46 @@ class CascadeResult:
             "supply_cut_data_yuan": g["supply_cut_data_yuan"].sum(),
             "loss_yuan": g["loss_yuan"].sum(),
             "mean_distress": g["distress"].mean(),
-            "halted": g["halted"].sum(),
+            "halted": g["halted_share"].sum(),
         }).reset_index()
         makers = node_tab[(node_tab["type"] == "core_firm") & (node_tab["sector"] != "")]
         w = pp.output[makers.index.to_numpy()]
         sectors = (
-            pd.DataFrame({"sector": makers["sector"], "w": w, "wl": w * makers["capacity_loss"], "halted": makers["halted"]})
+            pd.DataFrame({"sector": makers["sector"], "w": w, "wl": w * makers["capacity_loss"], "halted": makers["halted_share"]})
             .groupby("sector").agg(makers=("w", "size"), output_yuan=("w", "sum"), wl=("wl", "sum"), halted=("halted", "sum"))
             .reset_index()
         )
         sectors["capacity_utilisation_change_pp"] = 0.0 - 100.0 * np.where(sectors["output_yuan"] > 0, sectors["wl"] / sectors["output_yuan"], 0.0)
         sectors = sectors.drop(columns="wl")
-        tl = pd.DataFrame({"hour": hours, **timeline})
+        series = {name: recorder.series[name][:, j] for name in recorder.series}
+        tl = pd.DataFrame({"hour": hours, **series})
         base = float(pp.supply.sum())
+        total_cut = float(cut.sum())
         hit = provinces["hit_hour"].notna()
+        last = {name: float(v[-1]) for name, v in series.items()}
         headline = {
             "provinces_hit": int(hit.sum()),
             "provinces_total": int(P),
             "first_hit_hours": {r.id: int(r.hit_hour) for r in provinces[hit].itertuples()},
             "effective_supply_base_yuan": base,
-            "shrinkage_yuan": float(cut.sum()),
-            "shrinkage_share": float(cut.sum() / base) if base > 0 else 0.0,
-            "shrinkage_by_channel_yuan": {c: float(cut_by_channel[k].sum()) for k, c in enumerate(CHANNELS)},
-            "direct_default_loss_yuan": float(loss_direct.sum()),
-            "markdown_loss_yuan": float(mtm_loss.sum()),
-            "institution_losses_yuan": float(loss[~node_tab["shocked"].to_numpy() & pp.is_lender].sum()),
-            "wmp_redemptions_yuan": float(redeemed.sum()),
-            "firm_groups_halted": int(halted.sum()),
-            "firms_halted": float(pp.firm_count[halted].sum()),
-            "data_platforms_failed": float(data_failed.sum()),
-            "sme_credit_profiles_lost": float(timeline["sme_profiles_lost"][-1]) if len(hours) else 0.0,
-            "reserve_fund_absorbed_yuan": float(reserve_absorbed),
+            "shrinkage_yuan": total_cut,
+            "shrinkage_share": total_cut / base if base > 0 else 0.0,
+            "shrinkage_by_channel_yuan": {c: float(cut_ch[k].sum()) for k, c in enumerate(CHANNELS)},
+            "shrinkage_hour1_yuan": float(series["shrink"][1]) if len(hours) > 1 else 0.0,
+            "direct_default_loss_yuan": float(state.loss_default[:, j].sum()),
+            "hop_loss_yuan": float(state.loss_hop[:, j].sum()),
+            "markdown_loss_yuan": float(state.loss_mark[:, j].sum()),
+            "institution_losses_yuan": float(loss[~shocked & np.isin(np.arange(n), L)].sum()),
+            "implicit_support_paid_yuan": float(state.province_paid[:, j].sum()),
+            "wmp_redemptions_yuan": float(state.redeemed[:, j].sum()),
+            "firm_groups_halted": last["halted_groups"],
+            "firms_halted": last["halted_firms"],
+            "firms_losing_receivables_financing": last["firms_losing_receivables_financing"],
+            "data_platforms_failed": last["data_failed"],
+            "sme_credit_profiles_lost": last["sme_profiles_lost"],
+            "abs_spread_change_bp": last["abs_spread_bp"],
+            "sub_tranche_issuance_success": last["sub_issuance_success"],
+            "reserve_fund_absorbed_yuan": float(state.reserve_used[j]),
         }
         meta = {
             "engine_version": __version__,
@@ -154,11 +182,14 @@ class CascadeResult:
             },
             "parameters": params.as_dict(),
             "data_mode": data_mode,
-            "national_substitution_effective": substitution,
-            "sparse_matvecs": int(matvecs),
+            "national_substitution_effective": float(batch.substitution[j]),
         }
+        snapshots = {t: v[:, j] for t, v in recorder.snapshots.items()}
+        from .metrics import View
+
         return cls(meta=meta, headline=headline, timeline=tl, provinces=provinces, nodes=node_tab, by_type=by_type,
-                   sectors=sectors, province_shrink=province_shrink, snapshots=snapshots)
+                   sectors=sectors, province_shrink=province_shrink, snapshots=snapshots,
+                   source=(View(state, recorder, pp), j))
 
     # ------------------------------------------------------------------------------
     def worst_institutions(self, k: int = 10) -> pd.DataFrame:

@@ -25,6 +25,15 @@ def scenario_params(scenario: Scenario, params_file: str | Path | None = None) -
     return base.with_overrides(scenario.parameters, where=f"{scenario.path or scenario.name}: [parameters]")
 
 
+def parameters_file_label(params_file: str | Path | None) -> str:
+    """Which parameter file a run used (for the run header and result.json)."""
+    from .parameters import CALIBRATED_FILE
+
+    if params_file is not None:
+        return str(params_file)
+    return f"shipped calibration ({CALIBRATED_FILE.name})" if CALIBRATED_FILE.exists() else "field defaults (no calibration shipped)"
+
+
 def run_stress(
     graph: MultilayerGraph,
     scenario: Scenario | str | Path | None = None,
@@ -42,6 +51,7 @@ def run_stress(
         scenario = load_scenario(scenario if scenario is not None else default_scenario_path())
     params = scenario_params(scenario, params_file)
     result = run_cascade(graph, scenario, params, data_mode=data_mode, snapshot_hours=snapshot_hours, progress=progress)
+    result.meta["parameters_file"] = parameters_file_label(params_file)
     if scenario.metrics:
         from .metrics import metric
 

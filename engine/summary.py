@@ -25,6 +25,8 @@ def render_summary(result, console=None) -> None:
               f"{sc['horizon_hours']} h, seed {sc['seed']}, engine {m['engine_version']}")
     for s in sc["shocks"]:
         con.print(f"  shock: {s}")
+    if m.get("parameters_file"):
+        con.print(f"  parameters: {m['parameters_file']}")
     if b.get("synthetic_parts"):
         con.print(f"  [dim]bundle parts that are synthetic: {', '.join(b['synthetic_parts'])}[/dim]")
 
@@ -70,10 +72,14 @@ def render_summary(result, console=None) -> None:
     con.print(t)
 
     extra = [
-        f"firm groups halted: {hl['firm_groups_halted']} ({hl['firms_halted']:,.0f} firms)",
+        f"supply shrinkage at hour 1: {fmt_yuan(hl['shrinkage_hour1_yuan'])} ({hl['shrinkage_hour1_yuan'] / total:.0%} of the {sc['horizon_hours']}-hour figure)",
+        f"firms losing receivables financing (expected): {hl['firms_losing_receivables_financing']:,.0f}",
+        f"firms halted (expected): {hl['firms_halted']:,.0f} in {hl['firm_groups_halted']:.1f} firm groups",
         f"WMP redemptions: {fmt_yuan(hl['wmp_redemptions_yuan'])}",
-        f"data platforms failed (expected): {hl['data_platforms_failed']:.2f}",
-        f"SME credit profiles lost: {hl['sme_credit_profiles_lost']:,.0f}",
+        f"implicit support paid by provinces: {fmt_yuan(hl['implicit_support_paid_yuan'])}",
+        f"LGFV ABS spread change: {hl['abs_spread_change_bp']:+.0f} bp; subordinated-tranche issuance success: {hl['sub_tranche_issuance_success']:.1%}",
+        f"data platforms failed (expected number): {hl['data_platforms_failed']:.1f}",
+        f"SME credit profiles lost (expected): {hl['sme_credit_profiles_lost']:,.0f}",
     ]
     sec = result.sectors
     if len(sec):

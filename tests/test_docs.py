@@ -36,3 +36,34 @@ def test_readme_commands_are_the_makefile_targets():
     assert "make demo" in readme and "make test" in readme
     assert "\ndemo:" in make and "\ntest:" in make
     assert "make test" in ci
+
+
+def test_every_function_the_model_doc_names_exists():
+    """docs/model.md names the function of each equation: each `engine.x.y` reference must resolve."""
+    import importlib
+    import re
+
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    names = sorted(set(re.findall(r"`(engine(?:\.\w+)+)`", text)))
+    assert len(names) > 25
+    for name in names:
+        parts = name.split(".")
+        for cut in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:cut]))
+            except ModuleNotFoundError:
+                continue
+            for attr in parts[cut:]:
+                obj = getattr(obj, attr, None)
+                assert obj is not None, f"docs/model.md names {name}, which does not exist"
+            break
+        else:
+            raise AssertionError(f"docs/model.md names {name}, which does not exist")
+
+
+def test_every_step_of_the_clock_is_documented_in_order():
+    from engine.clock import ORDER
+
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    positions = [text.index(f"`{f.__module__}.{f.__name__}`") for f in ORDER]
+    assert positions == sorted(positions)

@@ -1,119 +1,149 @@
-"""Funding channel (资金链): default losses, distress propagation, WMP runs, fire sales.
+"""Funding channel (资金链): default losses, distress hops, WMP runs, fire sales and repricing.
 
-Orientation: ``W[i, j]`` = amount node ``i`` is exposed to node ``j``.
-Equations (docs/model.md, section "Funding channel"):
+Orientation: ``W[i, j]`` = amount node ``i`` is exposed to node ``j``.  Every array
+carries a trailing scenario axis ``k``.  Equations (docs/model.md, "Hour 0: the shock"
+and "Funding channel"):
 
-* direct default loss  ``l0_i = lgd * sum_j Wk[i, j] * s_j``  (``Wk``: the
-  defaulted instrument kinds; ``s_j``: shock severity);
-* impact matrix ``Lambda[i, j] = min(1, lgd * W[i, j] / b_i)`` (``b``: loss buffer);
-  distress advances one counterparty hop every ``hop_hours`` by linear DebtRank
-  (Bardoscia et al. 2015): ``h <- min(1, h + Lambda @ dh)``;
-* redemption target of a WMP ``D_i = AUM_i * min(run_max, run_sensitivity * h_i)``,
-  accrued with a half-life; forced sales ``S_i = max(0, R_i - liquid_i)``;
-* markdown of issuer ``j``'s marketable paper
-  ``m_j = min(m_max, price_impact * sigma_j / out_j + reprice_j)`` with
-  ``sigma = Hs_norm^T @ S`` the pro-rata sales (Greenwood, Landier & Thesmar 2015);
-* supply cut share of a lender ``capital_elasticity * h_i + R_i / AUM_i``.
+* hour 0: ``loss0_i = lgd x ( X[i, :] @ h0 + sum_k W_k[i, :] @ max(0, s~_k - h0) )`` --
+  every claim on a shocked node is revalued by its distress ``h0`` (the share of its
+  debt in default after implicit support) and defaulted claims lose at their effective
+  severity ``s~_k``;
+* at each valuation point (every ``hop_hours``) distress crosses one counterparty hop,
+  linear DebtRank (Bardoscia et al. 2015): ``h <- min(1, h + lgd (X / b) @ dh)``, and
+  markdowns are booked: issuer spread ``ds_j = reprice_j + price_impact x sold_j / out_j``,
+  price change ``min(1, duration x ds_j)``;
+* WMP runs: investors want ``AUM x min(1, run_sensitivity x h(t - run_lag))``; paid
+  redemptions approach that with half-life ``run_half_life_hours``; what liquid assets
+  cannot pay is sold pro rata over the WMP's marketable holdings.
+
+Losses on claims that did not default ("sound assets": hops and markdowns) are what
+the risk reserve fund absorbs, pro rata, while it lasts (:func:`absorb`).  A firewall at
+node ``i`` scales every loss crossing it by ``keep_i = 1 - firewall`` (:func:`engine.arrays.crossing`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
-import scipy.sparse as sp
 
-from ..algorithms import debtrank_step
-from ..arrays import safe_div
-from ..algorithms import impact_matrix as _impact
+from ..arrays import crossing, safe_div
 
 
-def impact_matrix(exposures: sp.csr_array, buffer: np.ndarray, lgd: float) -> sp.csr_array:
-    """``Lambda[i, j] = min(1, lgd * W[i, j] / b_i)``; rows with ``b_i = 0`` are zero.
+def hour0_losses(pp, sev_eff: dict, h0: np.ndarray, keep, lgd: np.ndarray) -> np.ndarray:
+    """Hour-0 losses (yuan, (n, k)) of every node on claims on the shocked nodes.
 
-    Built on :func:`engine.algorithms.impact_matrix` (DebtRank's impact matrix, capped)
-    with the buffer deflated by the loss given default.
-
-    >>> W = sp.csr_array(np.array([[0., 10.], [4., 0.]]))
-    >>> impact_matrix(W, np.array([5., 8.]), 0.5).toarray()
-    array([[0.  , 1.  ],
-           [0.25, 0.  ]])
+    ``sev_eff[kind]`` is a sparse (n, k) matrix of effective default severities; ``h0``
+    the shocked nodes' distress (zero elsewhere).
     """
-    has = buffer > 0
-    rows = sp.csr_array(sp.diags_array(has.astype(np.float64)) @ exposures)
-    lam = _impact(rows, np.where(has, buffer / lgd if lgd > 0 else np.inf, 1.0), cap=True)
-    lam.eliminate_zeros()
-    return lam
-
-
-def default_losses(exposures_by_kind: dict, shocked_severity: dict, lgd: float) -> np.ndarray:
-    """Direct loss of every node on the defaulted instruments.
-
-    ``exposures_by_kind[k]`` is the exposure matrix of kind ``k``; ``shocked_severity[k]``
-    the vector of default severities of kind ``k`` (zero for nodes not defaulting on it).
-    """
-    loss = None
-    for k, W in exposures_by_kind.items():
-        s = shocked_severity[k]
-        if not s.any():
+    b = pp.buffer[:, None]
+    loss = crossing(pp.exposure_per_buffer, h0, keep, keep) * b
+    for kind, s in sev_eff.items():
+        if s.nnz == 0:
             continue
-        part = lgd * (W @ s)
-        loss = part if loss is None else loss + part
-    if loss is None:
-        n = next(iter(exposures_by_kind.values())).shape[0] if exposures_by_kind else 0
-        return np.zeros(n)
-    return loss
+        excess = s.toarray() - h0
+        np.maximum(excess, 0.0, out=excess)
+        loss += crossing(pp.by_kind[kind], excess, keep, keep)
+    return loss * lgd[None, :]
 
 
-def debtrank_hop(impact: sp.csr_array, h: np.ndarray, pending: np.ndarray) -> np.ndarray:
-    """One linear-DebtRank hop (:func:`engine.algorithms.debtrank_step`): distress after
-    propagating the ``pending`` increments.
+def absorb(eligible: np.ndarray, reserve_left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of this step's eligible losses the reserve fund absorbs (pro rata), and what it uses.
 
-    >>> lam = sp.csr_array(np.array([[0., .5], [0., 0.]]))
-    >>> debtrank_hop(lam, np.array([0., 1.]), np.array([0., 1.])).tolist()
-    [0.5, 1.0]
+    >>> absorb(np.array([[30.0], [10.0]]), np.array([20.0]))
+    (array([0.5]), array([20.]))
     """
-    return debtrank_step(impact, h, pending)[0]
+    total = eligible.sum(axis=0)
+    share = np.minimum(1.0, safe_div(reserve_left, total))
+    return share, share * total
 
 
-def redemption_target(h: np.ndarray, aum: np.ndarray, sensitivity: float, run_max: float) -> np.ndarray:
-    """Cumulative redemptions investors want: ``AUM * min(run_max, sensitivity * h)``.
+def hop(pp, h: np.ndarray, pending: np.ndarray, keep, lgd: np.ndarray) -> np.ndarray:
+    """Distress each node would take from one counterparty hop of ``pending`` (uncapped), (n, k)."""
+    return crossing(pp.exposure_per_buffer, pending, keep, keep) * lgd[None, :]
 
-    >>> redemption_target(np.array([0.0, 0.05, 0.5]), np.array([100., 100., 100.]), 3.0, 0.3).tolist()
-    [0.0, 15.000000000000002, 30.0]
+
+def redemption_target(h_wmp: np.ndarray, aum: np.ndarray, sensitivity: np.ndarray) -> np.ndarray:
+    """Cumulative redemptions investors want: ``AUM x min(1, sensitivity x h)``.
+
+    >>> redemption_target(np.array([[0.0], [0.05], [0.5]]), np.array([100., 100., 100.]), np.array([3.0])).ravel().tolist()
+    [0.0, 15.000000000000002, 100.0]
     """
-    return aum * np.minimum(run_max, sensitivity * h)
+    return aum[:, None] * np.minimum(1.0, sensitivity[None, :] * h_wmp)
 
 
-def accrue(current: np.ndarray, target: np.ndarray, dt: float, half_life: float) -> np.ndarray:
-    """Move ``current`` towards a higher ``target`` with the given half-life (never down)."""
-    step = 1.0 - 0.5 ** (dt / half_life) if half_life > 0 else 1.0
-    return current + np.maximum(target - current, 0.0) * step
+def accrue(current: np.ndarray, target: np.ndarray, dt: float, half_life: np.ndarray) -> np.ndarray:
+    """Move ``current`` towards a higher ``target`` with the given half-life (never down).
 
-
-def forced_sales(redeemed: np.ndarray, liquid: np.ndarray) -> np.ndarray:
-    """Redemptions not met from liquid assets must be met by selling securities."""
-    return np.maximum(redeemed - liquid, 0.0)
-
-
-def markdown(
-    sales_to_issuer: sp.csr_array,
-    sales: np.ndarray,
-    outstanding: np.ndarray,
-    price_impact: float,
-    markdown_max: float,
-    reprice: np.ndarray,
-) -> np.ndarray:
-    """Markdown of each issuer's marketable paper from pro-rata forced sales plus repricing.
-
-    ``sales_to_issuer[j, i]`` is the share of seller ``i``'s portfolio in issuer ``j``'s
-    paper, so ``sales_to_issuer @ sales`` is the amount of ``j``'s paper sold.
+    >>> accrue(np.array([[0.0]]), np.array([[100.0]]), 24.0, np.array([24.0])).ravel().tolist()
+    [50.0]
     """
-    sold = sales_to_issuer @ sales
-    return np.minimum(markdown_max, price_impact * safe_div(sold, outstanding) + reprice)
+    step = 1.0 - 0.5 ** (dt / np.maximum(half_life, 1e-12))
+    return current + np.maximum(target - current, 0.0) * step[None, :]
 
 
-def supply_cut_share(h: np.ndarray, elasticity, redeemed_share: np.ndarray) -> np.ndarray:
-    """Share of its financing supply a lender withdraws after losses and redemptions (uncapped).
+def lagged_wmp_distress(marks: tuple, t: float, lag: float, n_wmp: int, k: int) -> np.ndarray:
+    """WMP distress as of ``t - lag``: the last valuation at or before then (zero before hour 0)."""
+    due = [h for (when, h) in marks if when <= t - lag]
+    return due[-1] if due else np.zeros((n_wmp, k))
 
-    ``elasticity`` may be a per-node array (WMPs shrink one-for-one with NAV losses).
-    """
-    return elasticity * h + redeemed_share
+
+def markdown(pp, spread: np.ndarray, params) -> tuple[np.ndarray, np.ndarray]:
+    """Share of value lost by each issuer's bonds and ABS for a spread change: ``min(1, D x ds)``."""
+    bond = np.minimum(1.0, params.duration_bond[None, :] * spread)
+    abs_ = np.minimum(1.0, params.duration_abs[None, :] * spread)
+    return bond, abs_
+
+
+def step(state, pp, batch, t: float):
+    """Advance the funding channel by one clock step ending at hour ``t``."""
+    p = batch.params
+    dt = batch.step_hours
+    k = batch.k
+    # WMP redemptions (every step; they answer NAV losses with the settlement lag)
+    W = pp.W
+    lagged = lagged_wmp_distress(state.wmp_marks, t, p.run_lag_hours, W.size, k)
+    target = redemption_target(lagged, pp.aum[W], p.run_sensitivity)
+    redeemed = accrue(state.redeemed, target, dt, p.run_half_life_hours)
+    sold = np.maximum(redeemed - pp.liquid[W][:, None], 0.0)
+    new = {"redeemed": redeemed, "sold": sold}
+    if t % p.hop_hours == 0:
+        new.update(_valuation(state, pp, batch, t, sold))
+    return replace(state, **new)
+
+
+def _valuation(state, pp, batch, t, sold):
+    """A valuation point: one counterparty hop, then markdowns; the reserve fund absorbs."""
+    p = batch.params
+    keep = batch.keep
+    h, b = state.h, pp.buffer[:, None]
+    reserve_left, reserve_used = state.reserve_left, state.reserve_used
+    # one counterparty hop of every distress increase since the last valuation
+    raw = np.minimum(hop(pp, h, state.pending, keep, p.lgd), 1.0 - h)
+    share, used = absorb(raw * b, reserve_left)
+    inc_hop = raw * (1.0 - share)[None, :]
+    reserve_left, reserve_used = reserve_left - used, reserve_used + used
+    h = h + inc_hop
+    # markdowns: repricing and fire-sale price impact
+    sold_I = pp.sales_share @ sold
+    impact = p.price_impact[None, :] * safe_div(sold_I, pp.outstanding[:, None]) * state.issuer_live
+    spread = state.reprice + impact
+    spread = np.maximum(spread, state.spread)
+    bond, abs_ = markdown(pp, spread, p)
+    keep_I = None if keep is None else keep[pp.I]
+    loss = crossing(pp.hold_bond, bond - state.mark_bond, keep, keep_I) + crossing(pp.hold_abs, abs_ - state.mark_abs, keep, keep_I)
+    inc_mark = np.minimum(safe_div(loss, b), 1.0 - h)
+    share, used = absorb(inc_mark * b, reserve_left)
+    inc_mark = inc_mark * (1.0 - share)[None, :]
+    reserve_left, reserve_used = reserve_left - used, reserve_used + used
+    h = h + inc_mark
+    return {
+        "h": h,
+        "pending": inc_hop + inc_mark,  # what crosses the next hop
+        "loss_hop": state.loss_hop + inc_hop * b,
+        "loss_mark": state.loss_mark + inc_mark * b,
+        "spread": spread, "mark_bond": bond, "mark_abs": abs_,
+        "reserve_left": reserve_left, "reserve_used": reserve_used,
+        "wmp_marks": state.wmp_marks + ((t, h[pp.W]),),
+        "province_mark": np.minimum(1.0, p.duration_bond[None, :] * state.province_spread),
+    }

@@ -1,55 +1,123 @@
-"""Supply-chain channel (供应链): drop-outs, blocked receivables financing, halts.
+"""Supply-chain channel (供应链): drop-outs, blocked receivables financing, liquidity, halts.
 
 Orientation: ``Rec[i, j]`` = receivables firm ``i`` holds on buyer ``j``;
-``Scf[i, p]`` = financing firm ``i`` draws from platform ``p``;
-``Inp[m, s]`` = annual inputs buyer ``m`` purchases from supplier ``s``.
-Equations (docs/model.md, section "Supply-chain channel"):
+``Scf[p, i]`` = financing platform ``p`` provides to firm ``i``; ``Inp[m, s]`` =
+annual inputs buyer ``m`` buys from supplier ``s``; ``Loan[l, i]`` = lending of
+lender ``l`` to firm ``i``.  Every array carries a trailing scenario axis ``k``.
+Equations (docs/model.md, "Supply-chain channel"):
 
-* frozen receivables ``F_i = Rec[i, :] @ blocked`` (buyers dropped out, halted or defaulted);
-* blocked platform financing ``G_i = scf_i * F_i / rec_i``;
-* liquidity shortfall ``need_i = payment_delay_share * F_i + G_i``; a firm whose
-  ``need_i > liquid_i`` for ``halt_lag_hours`` halts production;
-* capacity loss of a buyer ``c_m = min(1, (1 - substitutability) * Inp[m, :] @ halted / output_m)``.
+* a core firm's SCF drop-out share follows its credit:
+  ``delta*_c = min(1, w_c + kappa (h_c + m_p))``, with ``w_c`` the share of its
+  financing its lenders have decided to withdraw (SCF platforms finance suppliers
+  against the core firm's credit lines, one for one), ``h_c`` its distress, ``m_p`` the
+  markdown of its province's LGFV paper booked at the last valuation (province-backed
+  supply-chain finance reprices with the province's implicit guarantee) and ``kappa``
+  the sensitivity of platforms' risk controls to that credit signal; the share
+  approaches ``delta*`` with the SCF platforms' response time;
+* a buyer's non-payment share ``u_j``: ``delta_j`` for core firms, its halted share for
+  SME groups, its distress for everyone else (a defaulted LGFV stops paying contractors);
+* frozen receivables ``F_i = Rec[i, :] @ u``; blocked share ``beta_i = F_i / Rec_i``:
+  the firm can no longer finance or collect that share of its receivables;
+* liquidity need accumulates at documented rates:
+  ``dneed_i/dt = F_i / collection + Scf_i beta_i / scf_tenor + (Loan^T @ cut share)_i / loan_maturity``;
+* halted share of a firm group (log-normal liquid buffers across its firms):
+  ``eta_i = Phi( ln(need_i / liquid_i) / liquidity_dispersion )``, never falling; a
+  halted share is lost to its lenders (distress ``>= eta``);
+* capacity loss of a buyer ``c_m = min(1, (1 - substitutability) Inp[m, :] @ eta / output_m)``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
-import scipy.sparse as sp
+from scipy.special import ndtr
 
-from ..arrays import safe_div
+from ..arrays import crossing, safe_div
+from .data import relax
 
 
-def frozen_receivables(receivables: sp.csr_array, blocked: np.ndarray) -> np.ndarray:
-    """Receivables each firm holds on blocked buyers (``blocked`` in [0, 1] per node).
+def dropout_target(withdrawn_share_C: np.ndarray, signal_C: np.ndarray, sensitivity: np.ndarray) -> np.ndarray:
+    """SCF drop-out share of core firms: ``min(1, w + sensitivity x signal)``.
 
-    >>> R = sp.csr_array(np.array([[0., 30., 10.], [0., 0., 0.], [0., 0., 0.]]))
-    >>> frozen_receivables(R, np.array([0., 1., 0.])).tolist()
-    [30.0, 0.0, 0.0]
+    ``w``: share of the core firm's credit lines withdrawn (platform limits are those
+    lines, one for one); ``signal``: its credit signal (own distress plus the markdown
+    of its province's paper), which platforms' risk controls act on.
+
+    >>> dropout_target(np.array([[0.1], [0.7]]), np.array([[0.05], [0.5]]), np.array([2.0])).ravel().tolist()
+    [0.2, 1.0]
     """
-    return receivables @ blocked
+    return np.minimum(1.0, withdrawn_share_C + sensitivity[None, :] * signal_C)
 
 
-def blocked_financing(scf_line: np.ndarray, frozen: np.ndarray, receivables_total: np.ndarray) -> np.ndarray:
-    """Platform financing lost because the anchoring receivables are frozen.
+def halted_share(need: np.ndarray, liquid: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
+    """Share of a group's firms whose liquid buffer cannot meet the need: ``Phi(ln(need / liquid) / sigma)``.
 
-    >>> blocked_financing(np.array([20.]), np.array([30.]), np.array([40.])).tolist()
-    [15.0]
+    A firm group with no liquid buffer halts as soon as it needs anything.
+
+    >>> halted_share(np.array([[0.0], [5.0], [10.0]]), np.array([10.0, 10.0, 10.0]), np.array([1.0])).ravel().round(4).tolist()
+    [0.0, 0.2441, 0.5]
     """
-    return scf_line * np.minimum(1.0, safe_div(frozen, receivables_total))
+    liquid = liquid[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log(need / liquid) / dispersion[None, :]
+    z = np.where(liquid > 0, z, np.where(need > 0, np.inf, -np.inf))
+    return ndtr(np.where(need > 0, z, -np.inf))
 
 
-def liquidity_shortfall(frozen: np.ndarray, blocked: np.ndarray, delay_share: float) -> np.ndarray:
-    """Cash a firm misses within the horizon: delayed collections plus lost financing."""
-    return delay_share * frozen + blocked
+def capacity_loss(inputs_CF, halted_F: np.ndarray, output_C: np.ndarray, substitutability: np.ndarray) -> np.ndarray:
+    """Share of a buyer's capacity lost to halted suppliers (Leontief with partial substitution).
 
-
-def capacity_loss(inputs: sp.csr_array, halted: np.ndarray, output: np.ndarray, substitutability: float) -> np.ndarray:
-    """Share of a buyer's capacity lost to halted suppliers (Leontief, partial substitution).
-
-    >>> I = sp.csr_array(np.array([[0., 10., 5.], [0., 0., 0.], [0., 0., 0.]]))
-    >>> capacity_loss(I, np.array([0., 1., 0.]), np.array([100., 0., 0.]), 0.5).tolist()
-    [0.05, 0.0, 0.0]
+    >>> import scipy.sparse as sp
+    >>> I = sp.csr_array(np.array([[10.0, 5.0]]))
+    >>> capacity_loss(I, np.array([[1.0], [0.0]]), np.array([100.0]), np.array([0.5])).ravel().tolist()
+    [0.05]
     """
-    lost = (1.0 - substitutability) * (inputs @ halted)
-    return np.minimum(1.0, safe_div(lost, output))
+    lost = (1.0 - substitutability[None, :]) * (inputs_CF @ halted_F)
+    return np.minimum(1.0, safe_div(lost, output_C[:, None]))
+
+
+def step(state, pp, batch, t: float):
+    """Advance the supply-chain channel by one clock step ending at hour ``t``."""
+    p = batch.params
+    days = batch.step_hours / 24.0
+    F, C = pp.F, pp.C
+    keep = batch.keep
+    keep_F = None if keep is None else keep[F]
+    # credit: the share of each firm's financing its lenders decided to withdraw
+    cut_share_L = safe_div(state.cut, pp.supply[pp.L][:, None])
+    withdrawn_F = crossing(pp.loans_FL, cut_share_L, keep_F, None if keep is None else keep[pp.L])
+    withdrawn_share_F = safe_div(withdrawn_F, pp.financing_in[:, None])
+    prov_C = pp.node_province[C]
+    mark_C = np.where(prov_C[:, None] >= 0, state.province_mark[np.maximum(prov_C, 0)], 0.0)
+    target = dropout_target(withdrawn_share_F[pp.c_in_F], state.h[C] + mark_C, p.dropout_sensitivity)
+    dropout = relax(state.dropout, target, batch.step_hours, p.response_hours_scf_platform[None, :])
+    # who does not pay: dropped-out core firms, halted groups, distressed obligors
+    unpaid = state.h.copy()
+    unpaid[C] = np.maximum(unpaid[C], dropout)
+    unpaid[F] = np.maximum(unpaid[F], state.halted)
+    frozen = crossing(pp.rec_Fn, unpaid, keep_F, keep)
+    blocked = np.minimum(1.0, safe_div(frozen, pp.rec_total[:, None]))
+    need = state.need + days * (
+        frozen / p.collection_days[None, :]
+        + pp.scf_line[:, None] * blocked / p.scf_tenor_days[None, :]
+        + withdrawn_F / p.loan_maturity_days[None, :]
+    )
+    halted = np.maximum(state.halted, halted_share(need, pp.liquid[F], p.liquidity_dispersion))
+    # a halted share is lost to the firm's creditors: it crosses the next hop
+    h = state.h.copy()
+    inc = np.maximum(halted - h[F], 0.0)
+    h[F] += inc
+    pending = state.pending.copy()
+    pending[F] += inc
+    return replace(
+        state, h=h, pending=pending, dropout=dropout, frozen=frozen, blocked=blocked, need=need, halted=halted,
+        capacity=capacity_loss(pp.inputs_CF, halted, pp.output[C], p.input_substitutability),
+        lent_to_halted=pp.loans_LF @ halted,
+        platform_lost=_platform_lost(pp, blocked),
+    )
+
+
+def _platform_lost(pp, blocked: np.ndarray) -> np.ndarray:
+    """Financing each platform can no longer provide: lines anchored on non-paying buyers, (nL, k)."""
+    return pp.scf_LF @ blocked
