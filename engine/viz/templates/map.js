@@ -537,54 +537,36 @@
   }
 
   // ---------------------------------------------------------------- legend (overlay on the map: always visible)
+  function legendItem(cls, colour, text) {   // one legend entry: a swatch and its text
+    var it = el("div", "lg-item"), sw = el("span", cls);
+    if (colour) { sw.style.background = colour; }
+    it.appendChild(sw);
+    it.appendChild(el("span", null, text));
+    return it;
+  }
+  function legendList(items) {
+    var list = el("div", "lg-classes");
+    items.forEach(function (x) { list.appendChild(legendItem(x[0], x[1], x[2])); });
+    return list;
+  }
   function drawLegend() {
     var L = clear(document.getElementById("legend"));
     var M = D.measures[measure];
     L.appendChild(el("div", "lg-title", S["legend_" + measure]));
-    var list = el("div", "lg-classes");
-    M.classes.forEach(function (c) {
-      var it = el("div", "lg-item");
-      var sw = el("span", "sw"); sw.style.background = c.colour;
-      it.appendChild(sw); it.appendChild(el("span", null, c.label));
-      list.appendChild(it);
-    });
-    if (measure === "hit") {
-      var nh = el("div", "lg-item"), sw2 = el("span", "sw");
-      sw2.style.background = M.not_hit;
-      nh.appendChild(sw2); nh.appendChild(el("span", null, S.legend_not_hit));
-      list.appendChild(nh);
-    }
-    var nd = el("div", "lg-item"), sw3 = el("span", "sw sw-nodata");
-    nd.appendChild(sw3); nd.appendChild(el("span", null, S.legend_no_data));
-    list.appendChild(nd);
-    var og = el("div", "lg-item"), sw4 = el("span", "sw sw-origin");
-    og.appendChild(sw4); og.appendChild(el("span", null, S.legend_origin));
-    list.appendChild(og);
-    L.appendChild(list);
+    var items = M.classes.map(function (c) { return ["sw", c.colour, c.label]; });
+    if (measure === "hit") { items.push(["sw", M.not_hit, S.legend_not_hit]); }
+    items.push(["sw sw-nodata", null, S.legend_no_data], ["sw sw-origin", null, S.legend_origin]);
+    L.appendChild(legendList(items));
     if (measure !== "hit") { L.appendChild(el("div", "lg-note", S.legend_static)); }
     if (showFlows && view === "map") {
       L.appendChild(el("div", "lg-title", S.legend_flows));
-      var fl = el("div", "lg-classes");
-      D.channels.forEach(function (c) {
-        var it = el("div", "lg-item"), ln = el("span", "swl");
-        ln.style.background = c.colour;
-        it.appendChild(ln); it.appendChild(el("span", null, S["channel." + c.key]));
-        fl.appendChild(it);
-      });
-      L.appendChild(fl);
+      L.appendChild(legendList(D.channels.map(function (c) { return ["swl", c.colour, S["channel." + c.key]]; })));
       L.appendChild(el("div", "lg-note", S.legend_flow_width));
     }
     if (view === "net") {
       L.appendChild(el("div", "lg-title", S.legend_net));
       L.appendChild(el("div", "lg-note", S.legend_net_note));
-      var lyr = el("div", "lg-classes");
-      D.layers.forEach(function (Ly) {
-        var it = el("div", "lg-item"), ln = el("span", "swl");
-        ln.style.background = Ly.color;
-        it.appendChild(ln); it.appendChild(el("span", null, S["layer." + Ly.key]));
-        lyr.appendChild(it);
-      });
-      L.appendChild(lyr);
+      L.appendChild(legendList(D.layers.map(function (Ly) { return ["swl", Ly.color, S["layer." + Ly.key]]; })));
     }
   }
 
