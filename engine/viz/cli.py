@@ -66,11 +66,11 @@ def read_ranks(path: str | Path) -> dict[str, int]:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of labels, names and tooltips.")
 @click.option("--node-budget", type=click.IntRange(min=50), default=2_000, show_default=True,
-              help="Above this many nodes, draw province super-nodes plus the top nodes instead of every node.")
+              help="Above this many nodes, the institution view draws province super-nodes plus the top nodes.")
 @click.option("--top-k", type=click.IntRange(min=0), default=300, show_default=True,
-              help="Nodes drawn individually in an aggregated map (by distress, supply cut and key-node rank).")
+              help="Nodes drawn individually in an aggregated institution view (by distress, supply cut, key-node rank).")
 @click.option("--edge-budget", type=click.IntRange(min=0), default=8_000, show_default=True,
-              help="Most links drawn (the largest of each layer are kept).")
+              help="Most institution links in the file (the largest of each layer are kept).")
 @click.option("--snapshot-hours", type=click.IntRange(min=1), default=None,
               help="Hours between node-colour snapshots [default: 1 up to 250,000 nodes, else 6].")
 @click.option("--key-nodes", "key_nodes", type=click.Path(path_type=Path, dir_okay=False),
@@ -80,9 +80,10 @@ def map_command(bundle, scenario, out, lang, params_file, data_mode, node_budget
                 snapshot_hours, key_nodes, layout_seed):
     """Run a scenario and write the regulator map: one offline, self-contained HTML file.
 
-    Provinces sit at their capitals (Albers projection), institutions around
-    them; colour = distress, a time slider replays the scenario hour by hour.
-    Opens from file:// with no network.
+    China's provinces coloured by the hour they are first hit (a time slider
+    replays the scenario), by supply-shrinkage share or by debt ratio, with
+    the flows between provinces; a click on a province opens its institution
+    network. Opens from file:// with no network.
     """
     from ..cli import _handle_errors
 

@@ -2,31 +2,42 @@
 
 :func:`write_map` takes a graph, the :class:`~engine.result.CascadeResult` of a
 run on it (and optionally key-node ranks) and an output path.  It does no
-modelling: every figure on the page is read from the result.
+modelling: every figure on the page is read from the result, or aggregated
+from it and the graph (the flows between provinces, :mod:`engine.viz.flows`).
 
-The page is built from
+It reads only these parts of a result: ``provinces`` (``id``, ``debt_ratio``,
+``hit_hour``, ``shrinkage_yuan``, ``shrinkage_share`` and the three
+``shrinkage_*_yuan`` channel columns), ``nodes`` (``id``, ``shocked``,
+``distress``, ``supply_cut_yuan``, ``first_hit_hour``), ``snapshots``,
+``meta`` (scenario and bundle) and ``headline``; and of the graph its
+``nodes``, ``layers`` and ``edges``.
 
-* the vis-network JavaScript and CSS bundled with the ``pyvis`` package, inlined
-  (no CDN, no Bootstrap, no external font or image; a Content-Security-Policy
-  forbids every network request and every inline event handler);
-* one ``<script type="application/json">`` block holding the data (see
-  :func:`script_json` for the escaping that keeps ``</script>`` and ``<!--``
-  inside input strings from breaking out), read with ``JSON.parse``;
-* a small script of our own (``templates/map.js``) that builds the vis
-  ``DataSet`` s, the time control, the filters and the tooltips -- every string
-  that came from input data reaches the DOM through ``textContent`` only.
+The page shows two views of one map of China:
 
-Geography: provinces sit at their capital's coordinates in an Albers
-equal-area conic projection of China (:func:`albers_china`); institutions are
-placed on a sunflower spiral around their home province; national institutions
-and platforms sit in a labelled band below the map.
+* **provinces** (default): a choropleth of the 31 provinces drawn from the
+  shipped boundaries (:mod:`engine.viz.geo`; Taiwan, Hong Kong and Macao drawn,
+  without figures), coloured by hour first hit (animated by the time slider),
+  supply-shrinkage share or debt ratio, the shock's origin outlined; arcs of the
+  flows between provinces (width by exposure, colour by the channel that carried
+  the most distress); labels placed without collisions, with leader lines; a
+  column of national institutions whose links show on hover;
+* **institutions**: the vis-network graph of the drawn institutions at their
+  provinces over the same shapes; a click on a province opens it focused on
+  that province's institutions and their counterparties.
 
-Large graphs: above ``node_budget`` nodes the map is aggregated -- one
-super-node per province (and one for the national institutions) standing for
-the nodes not shown individually, plus the ``top_k`` nodes by distress, by
-supply cut and by key-node rank; edges are aggregated with a membership matrix
-``M`` (``M[i, u] = 1`` when node ``i`` is drawn as unit ``u``) as ``M^T W M`` per
-layer.  See ``docs/map.md``.
+The file inlines the vis-network JavaScript and CSS bundled with ``pyvis`` (no
+CDN, no Bootstrap, no external font or image; a Content-Security-Policy forbids
+every network request and every inline event handler), one
+``<script type="application/json">`` block holding the data (see
+:func:`script_json` for the escaping), and our own script
+(``templates/map.js``), which puts every string from input data into the DOM
+through ``textContent`` only.
+
+Large graphs: above ``node_budget`` nodes the *institution view* is aggregated
+-- one super-node per province (and one for the national institutions) plus
+the ``top_k`` nodes by distress, supply cut and key-node rank; edges with a
+membership matrix ``M`` as ``M^T W M`` per layer.  The province view is always
+computed from every node.  See ``docs/map.md``.
 """
 
 from __future__ import annotations
@@ -43,13 +54,22 @@ import scipy.sparse as sp
 
 from ..errors import InputError
 from ..schema import EDGE_KINDS, LAYERS, LENDER_TYPES, NODE_TYPES
+from ..units import fmt_yuan
+from . import geo
+from .flows import CHANNEL_LAYERS, unit_flows
+from .geo import UNITS_PER_KM, albers_china, screen
+from .i18n import SCENARIO_ZH, STRINGS, SYNTHETIC_ZH, translate
+
+__all__ = ["CAPITALS", "MapSummary", "albers_china", "build_map_data", "classify", "render_html", "script_json",
+           "write_map"]
 
 # ----------------------------------------------------------------------------------
 # Constants
 # ----------------------------------------------------------------------------------
 
 #: Provincial capitals (latitude, longitude; WGS84 degrees), by ISO 3166-2:CN
-#: suffix.  Used when a bundle's province nodes carry no ``lat`` / ``lon``.
+#: suffix.  Institutions are drawn around them in the institution view when a
+#: bundle's province nodes carry no ``lat`` / ``lon``.
 CAPITALS: dict[str, tuple[float, float]] = {
     "BJ": (39.90, 116.41), "TJ": (39.12, 117.20), "HE": (38.04, 114.51), "SX": (37.87, 112.55),
     "NM": (40.84, 111.75), "LN": (41.81, 123.43), "JL": (43.82, 125.32), "HL": (45.80, 126.53),
@@ -61,20 +81,13 @@ CAPITALS: dict[str, tuple[float, float]] = {
     "QH": (36.62, 101.78), "NX": (38.49, 106.23), "XJ": (43.83, 87.62),
 }
 
-EARTH_RADIUS_KM = 6371.0
-#: Map units (vis-network canvas units) per kilometre of projected distance.
-UNITS_PER_KM = 0.3
-
-#: Viridis stops (matplotlib), reversed so that distress 0 is pale yellow and
-#: distress 1 is dark purple: darker = worse, legible on white and in print, and
-#: perceptually uniform for the common colour-vision deficiencies.
+#: Viridis stops (matplotlib), reversed: distress 0 pale yellow, 1 dark purple (institution view).
 DISTRESS_STOPS: tuple[tuple[float, str], ...] = (
     (0.0, "#fde725"), (0.125, "#a0da39"), (0.25, "#4ac16d"), (0.375, "#1fa187"),
     (0.5, "#277f8e"), (0.625, "#365c8d"), (0.75, "#46327e"), (0.875, "#440154"), (1.0, "#2a0136"),
 )
 
-#: Layer styles: Okabe-Ito colours (colour-blind safe) plus a dash pattern each,
-#: so that layers stay distinguishable in greyscale print.
+#: Layer styles (institution view): Okabe-Ito colours plus a dash pattern each (greyscale-safe).
 LAYER_STYLE: dict[str, dict] = {
     "funding": {"color": "#0072B2", "dashes": False},
     "guarantee": {"color": "#E69F00", "dashes": [10, 5]},
@@ -82,8 +95,21 @@ LAYER_STYLE: dict[str, dict] = {
     "data": {"color": "#CC79A7", "dashes": [12, 4, 2, 4]},
 }
 
-#: Colour of the ring drawn round a province once it is hit.
-HIT_COLOR = "#D55E00"
+#: Flow colours per channel group (province view): Okabe-Ito blue, bluish green, reddish purple --
+#: distinct from each other and from the red-orange choropleth.
+CHANNEL_COLOUR: dict[str, str] = {"funding": "#0072B2", "supply_chain": "#009E73", "data": "#A0449A"}
+
+#: Hour-first-hit classes: upper bounds (hours) kept below the horizon, then the horizon itself.
+HIT_BREAKS: tuple[int, ...] = (0, 6, 24, 48, 72, 168, 336, 720)
+#: Dark red (early) to pale orange (late): OrRd, reversed; a class list takes evenly spaced entries.
+HIT_RAMP: tuple[str, ...] = ("#7f0000", "#b30000", "#d7301f", "#ef6548", "#fc8d59", "#fdbb84", "#fdd49e")
+NOT_HIT_COLOUR = "#e4e7ec"
+#: Supply-shrinkage share classes (upper bounds) and colours (Purples).
+SHARE_BREAKS: tuple[float, ...] = (0.02, 0.05, 0.08, 0.12, 0.20)
+SHARE_RAMP: tuple[str, ...] = ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f")
+#: Debt-ratio classes: the 120 % warning line and 150 % (MISSION.md); YlOrBr.
+RATIO_BREAKS: tuple[float, ...] = (0.8, 1.0, 1.2, 1.5)
+RATIO_RAMP: tuple[str, ...] = ("#ffffd4", "#fee391", "#fec44f", "#ec7014", "#8c2d04")
 
 #: vis-network shape per node type ("group" = a province / national super-node).
 TYPE_SHAPE: dict[str, str] = {
@@ -98,115 +124,21 @@ KINDS: tuple[str, ...] = tuple(dict.fromkeys(k for layer in EDGE_KINDS.values() 
 DEFAULT_NODE_BUDGET = 2_000
 DEFAULT_TOP_K = 300
 DEFAULT_EDGE_BUDGET = 8_000
+#: Province-to-province arcs in the file: the largest by carried distress, plus each hit province's largest inflow.
+DEFAULT_MAX_ARCS = 40
+#: Arcs per national-institution group (shown on hover).
+NATIONAL_ARCS_PER_GROUP = 12
 
-#: Every piece of text on the page that does not come from the data, per language.
-STRINGS: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "产业金融风险传染地图",
-        "bundle": "数据包", "scenario": "情景", "as_of": "数据日期", "seed": "随机种子",
-        "engine": "引擎版本", "hash": "数据哈希", "data_mode": "数据链模式",
-        "synthetic": "含合成数据", "synthetic_none": "数据包未声明合成部分",
-        "time": "时间", "hour": "第 {h} 小时", "hours_unit": "小时", "play": "播放", "pause": "暂停",
-        "first": "回到开始", "prev": "上一小时", "next": "下一小时", "last": "跳到结束",
-        "provinces_hit": "受冲击省份", "shrink_total": "有效供给累计收缩", "of_base": "占供给基数",
-        "none": "无", "layers": "图层（连边）", "types": "节点类型", "legend": "图例",
-        "distress": "困境度", "distress_now": "当前困境度", "distress_final": "期末困境度",
-        "loss": "损失", "supply": "融资供给", "supply_lost": "供给收缩", "exposure": "敞口",
-        "first_hit": "首次受冲击", "never_hit": "期内未受冲击", "key_rank": "关键节点排名",
-        "halted": "已停产", "shocked": "初始冲击节点", "province": "所在省份", "national": "全国性",
-        "members": "汇总节点数", "members_note": "本节点汇总该省未单独显示的 {n} 个节点",
-        "members_note_nat": "本节点汇总未单独显示的 {n} 个全国性节点",
-        "max_distress": "成员最大困境度", "province_supply_base": "全省供给基数",
-        "province_shrink": "全省供给收缩（截至当前）", "debt_ratio": "债务率",
-        "edge_layer": "图层", "edge_kind": "类型", "edge_amount": "金额", "edge_count": "汇总连边数",
-        "edge_more_kinds": "另有 {n} 类", "edge_dir": "{b} 对 {a} 有敞口；风险沿箭头方向传导",
-        "legend_colour": "颜色 = 困境度（损失 / 损失吸收能力，0–1）",
-        "legend_size": "大小 ∝ √融资供给（放贷机构）或 √敞口（其他节点）；省份为固定大小",
-        "legend_size_agg": "大小 ∝ √融资供给或敞口；汇总节点与单个节点分别按比例",
-        "legend_width": "线宽 ∝ log(金额)；箭头 = 风险传导方向",
-        "legend_hit": "橙红色粗边框 = 该省已受冲击（标签注明首次受冲击小时）",
-        "legend_snap": "节点颜色每 {k} 小时更新一次（大图）；省份受冲击与供给收缩逐小时显示",
-        "aggregated": "已汇总显示",
-        "aggregated_note": ("图中共 {n} 个节点、{e} 条连边，超过 {b} 个节点的显示上限：每个省份（及全国性机构）"
-                            "合并为一个汇总节点（供给与损失求和，困境度取最大值），另单独显示困境度最高、"
-                            "供给收缩最大及关键节点排名靠前的 {k} 个节点；连边按层汇总（Mᵀ W M）。"),
-        "edges_trimmed": "文件收录金额最大的 {s} 条连边（共 {t} 条，名额按图层分配）。",
-        "edges_all": "文件收录全部 {t} 条连边（同层同向的重复连边已合并）。",
-        "national_band": "全国性机构与平台（不属于单一省份）",
-        "unplaced_band": "坐标未知的省份",
-        "national_group": "全国性机构（汇总）",
-        "graticule_note": "兰伯特等积圆锥（Albers）投影，标准纬线 25°N / 47°N，中央经线 105°E；未绘制行政边界。",
-        "scale_bar": "{km} 公里", "hit_label": "{name}（{h} 小时）",
-        "find": "查找节点", "find_go": "定位", "find_none": "未找到",
-        "edge_show": "显示连边", "edge_show_top": "每层金额最大的 {p}", "edge_show_all": "全部",
-        "shown": "当前显示节点 {n} 个，连边 {e} 条。",
-        "offline": "本文件完全离线：不加载任何外部资源。",
-        "type.province": "省级政府", "type.lgfv": "城投平台", "type.bank": "银行", "type.wmp": "理财子公司",
-        "type.trust": "信托公司", "type.securities": "证券公司", "type.leasing": "金融租赁",
-        "type.scf_platform": "供应链金融平台", "type.core_firm": "核心企业", "type.sme_group": "中小供应商群",
-        "type.data_platform": "产业大数据平台", "type.group": "汇总节点（省份 / 全国性）",
-        "layer.funding": "资金链", "layer.guarantee": "担保", "layer.supply_chain": "供应链", "layer.data": "数据链",
-        "kind.bond": "债券", "kind.abs": "ABS", "kind.nonstandard": "非标债权", "kind.loan": "贷款",
-        "kind.interbank": "同业", "kind.wmp_holding": "理财产品持有", "kind.guarantee": "担保",
-        "kind.implicit_support": "隐性支持", "kind.receivable": "应收账款", "kind.scf_financing": "供应链融资",
-        "kind.input": "采购投入", "kind.credit_scoring": "信用评分", "kind.data_feed": "数据供给",
-        "yuan.trn": "万亿元", "yuan.100m": "亿元", "yuan.10k": "万元", "yuan.1": "元",
-    },
-    "en": {
-        "title": "Industrial-finance contagion map",
-        "bundle": "Bundle", "scenario": "Scenario", "as_of": "As of", "seed": "Seed",
-        "engine": "Engine", "hash": "Data hash", "data_mode": "Data channel mode",
-        "synthetic": "Contains synthetic data", "synthetic_none": "The bundle declares no synthetic parts",
-        "time": "Time", "hour": "Hour {h}", "hours_unit": "h", "play": "Play", "pause": "Pause",
-        "first": "Go to start", "prev": "Previous hour", "next": "Next hour", "last": "Go to end",
-        "provinces_hit": "Provinces hit", "shrink_total": "Effective supply shrinkage so far", "of_base": "of the supply base",
-        "none": "none", "layers": "Layers (edges)", "types": "Node types", "legend": "Legend",
-        "distress": "Distress", "distress_now": "Distress now", "distress_final": "Distress at horizon",
-        "loss": "Loss", "supply": "Financing supply", "supply_lost": "Supply lost", "exposure": "Exposure",
-        "first_hit": "First hit", "never_hit": "not hit within the horizon", "key_rank": "Key-node rank",
-        "halted": "Halted", "shocked": "Shocked at hour 0", "province": "Province", "national": "national",
-        "members": "Nodes aggregated", "members_note": "Stands for {n} nodes of this province not drawn individually",
-        "members_note_nat": "Stands for {n} national nodes not drawn individually",
-        "max_distress": "Largest member distress", "province_supply_base": "Province supply base",
-        "province_shrink": "Province supply shrinkage (so far)", "debt_ratio": "Debt ratio",
-        "edge_layer": "Layer", "edge_kind": "Kind", "edge_amount": "Amount", "edge_count": "Edges aggregated",
-        "edge_more_kinds": "+{n} more kinds", "edge_dir": "{b} is exposed to {a}; risk travels along the arrow",
-        "legend_colour": "Colour = distress (loss / loss-absorbing buffer, 0–1)",
-        "legend_size": "Size ∝ √financing supply (lenders) or √exposure (other nodes); provinces fixed size",
-        "legend_size_agg": "Size ∝ √financing supply or exposure; super-nodes and single nodes scaled separately",
-        "legend_width": "Width ∝ log(amount); arrow = direction risk travels",
-        "legend_hit": "Thick vermilion border = province hit (label gives the hour first hit)",
-        "legend_snap": "Node colours refresh every {k} h (large graph); province hits and shrinkage are hourly",
-        "aggregated": "Aggregated view",
-        "aggregated_note": ("The graph has {n} nodes and {e} edges, above the {b}-node display budget: each province "
-                            "(and the national institutions) is one super-node (supply and loss summed, distress = "
-                            "largest member's), plus the {k} nodes with the highest distress, supply cut or key-node "
-                            "rank drawn individually; edges are aggregated per layer (Mᵀ W M)."),
-        "edges_trimmed": "The file holds the {s} largest links of {t} (budget shared across layers).",
-        "edges_all": "The file holds all {t} links (parallel edges of one layer merged).",
-        "national_band": "National institutions and platforms (not tied to one province)",
-        "unplaced_band": "Provinces without coordinates",
-        "national_group": "National institutions (aggregate)",
-        "graticule_note": "Albers equal-area conic projection, standard parallels 25°N / 47°N, central meridian 105°E; no boundaries drawn.",
-        "scale_bar": "{km} km", "hit_label": "{name} (hit {h} h)",
-        "find": "Find node", "find_go": "Go", "find_none": "not found",
-        "edge_show": "Links shown", "edge_show_top": "largest {p} of each layer", "edge_show_all": "all",
-        "shown": "{n} nodes and {e} links on screen.",
-        "offline": "This file is fully offline: it loads no external resource.",
-        "type.province": "Provincial government", "type.lgfv": "LGFV", "type.bank": "Bank", "type.wmp": "WMP subsidiary",
-        "type.trust": "Trust company", "type.securities": "Securities firm", "type.leasing": "Financial leasing",
-        "type.scf_platform": "SCF platform", "type.core_firm": "Core firm", "type.sme_group": "SME supplier group",
-        "type.data_platform": "Industrial data platform", "type.group": "Super-node (province / national)",
-        "layer.funding": "Funding", "layer.guarantee": "Guarantee", "layer.supply_chain": "Supply chain", "layer.data": "Data",
-        "kind.bond": "bond", "kind.abs": "ABS", "kind.nonstandard": "non-standard debt", "kind.loan": "loan",
-        "kind.interbank": "interbank", "kind.wmp_holding": "WMP holding", "kind.guarantee": "guarantee",
-        "kind.implicit_support": "implicit support", "kind.receivable": "receivable", "kind.scf_financing": "SCF financing",
-        "kind.input": "input purchases", "kind.credit_scoring": "credit scoring", "kind.data_feed": "data feed",
-        "yuan.trn": "trn yuan", "yuan.bn": "bn yuan", "yuan.m": "m yuan", "yuan.1": "yuan",
-    },
-}
+#: Label placement: crowded small units first; preferred offsets (screen px) of labels pushed off their shape.
+LABEL_ORDER: tuple[str, ...] = ("BJ", "TJ", "SH", "HK", "MO", "NX", "CQ", "HI", "TW", "HE", "SD", "JS", "AH", "ZJ")
+LABEL_OFFSET: dict[str, tuple[float, float]] = {"TJ": (40, 10), "SH": (44, 6), "HK": (34, 30), "MO": (-40, 34),
+                                                "BJ": (-30, -24)}
 
 _TEMPLATES = Path(__file__).parent / "templates"
+
+# Kept importable from here for callers of the first map version.
+EARTH_RADIUS_KM = geo.EARTH_RADIUS_KM
+_screen = screen
 
 
 @dataclass(frozen=True)
@@ -224,68 +156,83 @@ class MapSummary:
     snapshot_step_hours: int
 
 
-# ----------------------------------------------------------------------------------
-# Projection
-# ----------------------------------------------------------------------------------
-def albers_china(lat, lon, *, lat1: float = 25.0, lat2: float = 47.0, lat0: float = 35.0, lon0: float = 105.0,
-                 radius: float = EARTH_RADIUS_KM) -> tuple[np.ndarray, np.ndarray]:
-    r"""Albers equal-area conic projection (sphere) of ``lat``, ``lon`` in degrees.
+def _amount(yuan: float, lang: str) -> str:
+    """Every amount on the page goes through here (one place to switch to the shared formatter).
 
-    With standard parallels :math:`\varphi_1, \varphi_2`, origin
-    :math:`(\varphi_0, \lambda_0)` and radius :math:`R` (Snyder 1987, eqs. 14-1
-    to 14-6)::
-
-        n   = (sin φ1 + sin φ2) / 2
-        C   = cos² φ1 + 2 n sin φ1
-        ρ   = R √(C − 2 n sin φ) / n,        ρ0 = R √(C − 2 n sin φ0) / n
-        θ   = n (λ − λ0)
-        x   = ρ sin θ,                        y  = ρ0 − ρ cos θ
-
-    The defaults (25°N / 47°N, central meridian 105°E) are the usual choice for
-    maps of China; scale is true on the standard parallels and within about 2 %
-    between them, and areas are preserved everywhere.
-
-    Parameters
-    ----------
-    lat, lon : array_like
-        Degrees (WGS84 treated as a sphere).
-
-    Returns
-    -------
-    x, y : numpy.ndarray
-        Kilometres east and north of the origin (``y`` grows northwards).
-
-    References
-    ----------
-    Snyder, J. P. (1987). *Map Projections -- A Working Manual*. USGS
-    Professional Paper 1395, pp. 98-103.
-
-    Examples
-    --------
-    >>> x, y = albers_china(35.0, 105.0)
-    >>> float(x), float(y)
-    (0.0, 0.0)
-    >>> x, y = albers_china([39.9, 23.13], [116.41, 113.26])   # Beijing, Guangzhou
-    >>> bool(x[0] > 0 and y[0] > y[1])
-    True
+    >>> _amount(1.8e12, "en"), _amount(3.2e10, "zh")
+    ('1.80 trn yuan', '320 亿元')
     """
-    phi = np.radians(np.asarray(lat, dtype=np.float64))
-    lam = np.radians(np.asarray(lon, dtype=np.float64))
-    p1, p2, p0, l0 = map(math.radians, (lat1, lat2, lat0, lon0))
-    n = (math.sin(p1) + math.sin(p2)) / 2.0
-    c = math.cos(p1) ** 2 + 2.0 * n * math.sin(p1)
-    rho = radius * np.sqrt(c - 2.0 * n * np.sin(phi)) / n
-    rho0 = radius * math.sqrt(c - 2.0 * n * math.sin(p0)) / n
-    theta = n * (lam - l0)
-    x = rho * np.sin(theta)
-    y = rho0 - rho * np.cos(theta)
-    return x, y
+    text = fmt_yuan(float(yuan))
+    if lang == "zh":
+        text = text.replace(" trn yuan", " 万亿元").replace(" 亿 yuan", " 亿元").replace(" yuan", " 元")
+    return text
 
 
-def _screen(lat, lon) -> tuple[np.ndarray, np.ndarray]:
-    """Map units: x east, y down (vis-network's canvas orientation)."""
-    x, y = albers_china(lat, lon)
-    return x * UNITS_PER_KM, -y * UNITS_PER_KM
+# ----------------------------------------------------------------------------------
+# Colour classes
+# ----------------------------------------------------------------------------------
+def _pick(ramp: tuple[str, ...], k: int) -> list[str]:
+    idx = np.rint(np.linspace(0, len(ramp) - 1, k)).astype(int) if k > 1 else np.array([0])
+    return [ramp[i] for i in idx]
+
+
+def measure_classes(horizon: int, lang: str) -> dict:
+    """Colour classes of the three province measures; a value belongs to the first class with ``value <= upper``.
+
+    ``upper`` is ``None`` for an open last class.
+
+    >>> c = measure_classes(72, "en")["hit"]["classes"]
+    >>> [(x["upper"], x["label"]) for x in c]
+    [(0, '0 h'), (6, '1–6 h'), (24, '7–24 h'), (48, '25–48 h'), (72, '49–72 h')]
+    """
+    S = STRINGS[lang]
+    ups = [b for b in HIT_BREAKS if b < horizon] + [int(horizon)]
+    ups = list(dict.fromkeys(ups))
+    cols = _pick(HIT_RAMP, len(ups))
+    hit = []
+    prev = None
+    for u, c in zip(ups, cols):
+        label = S["class.hit_0"] if u == 0 else S["class.hit_range"].format(a=(prev or 0) + 1 if prev is not None else 0, b=u)
+        hit.append({"upper": u, "colour": c, "label": label})
+        prev = u
+
+    def pct_classes(breaks, ramp, digits):
+        fmt = lambda v: f"{100 * v:.{digits}f} %"  # noqa: E731
+        out = [{"upper": breaks[0], "colour": ramp[0], "label": S["class.le"].format(b=fmt(breaks[0]))}]
+        for a, b, c in zip(breaks, breaks[1:], ramp[1:]):
+            out.append({"upper": b, "colour": c, "label": S["class.range"].format(a=fmt(a), b=fmt(b))})
+        out.append({"upper": None, "colour": ramp[len(breaks)], "label": S["class.gt"].format(a=fmt(breaks[-1]))})
+        return out
+
+    return {
+        "hit": {"classes": hit, "not_hit": NOT_HIT_COLOUR},
+        "share": {"classes": pct_classes(SHARE_BREAKS, SHARE_RAMP, 0)},
+        "ratio": {"classes": pct_classes(RATIO_BREAKS, RATIO_RAMP, 0)},
+    }
+
+
+def classify(value: float, classes: list[dict]) -> int:
+    """Index of the first class with ``value <= upper`` (the page script does the same).
+
+    >>> classify(7, measure_classes(72, "en")["hit"]["classes"])
+    2
+    """
+    for i, c in enumerate(classes):
+        if c["upper"] is None or value <= c["upper"]:
+            return i
+    return len(classes) - 1
+
+
+def province_fill(hit_hour: int | None, hour: int, horizon: int) -> str:
+    """Colour of a province under the first-hit measure at ``hour`` (``None`` / negative = never hit).
+
+    >>> province_fill(None, 72, 72) == NOT_HIT_COLOUR, province_fill(0, 0, 72)
+    (True, '#7f0000')
+    """
+    M = measure_classes(horizon, "en")["hit"]
+    if hit_hour is None or hit_hour < 0 or hit_hour > hour:
+        return M["not_hit"]
+    return M["classes"][classify(hit_hour, M["classes"])]["colour"]
 
 
 # ----------------------------------------------------------------------------------
@@ -359,8 +306,12 @@ def _edge_quota(counts: np.ndarray, budget: int) -> np.ndarray:
     rest = budget - int(floor.sum())
     extra = np.floor(rest * (counts - floor) / max(1, int((counts - floor).sum()))).astype(np.int64)
     return np.minimum(counts, floor + extra)
+    graph,
 
 
+# ----------------------------------------------------------------------------------
+# Building the page data
+# ----------------------------------------------------------------------------------
 def build_map_data(
     graph,
     result,
@@ -371,6 +322,7 @@ def build_map_data(
     top_k: int = DEFAULT_TOP_K,
     edge_budget: int = DEFAULT_EDGE_BUDGET,
     seed: int = 0,
+    max_arcs: int = DEFAULT_MAX_ARCS,
 ) -> dict:
     """Everything the page shows, as plain JSON-ready data (no HTML).
 
@@ -379,31 +331,36 @@ def build_map_data(
     graph : MultilayerGraph
         The graph the result was computed on (node positions must match).
     result : CascadeResult
-        Read only: distress snapshots, node figures, timeline, provinces.
+        Read only (the parts listed in the module docstring).
     lang : {"zh", "en"}
-        Language of every UI string and of node labels (``name_zh`` / ``name_en``).
+        Language of every UI string, of node labels (``name_zh`` / ``name_en``)
+        and of the shipped scenarios' descriptions.
     ranks : dict[str, int], optional
         Key-node rank per node id (1 = most important); shown in tooltips, and
         the best-ranked nodes are drawn individually in an aggregated map.
     node_budget : int
-        Above this many nodes the map is aggregated (module docstring).
+        Above this many nodes the institution view is aggregated (module docstring).
     top_k : int
-        Nodes drawn individually in an aggregated map.
+        Nodes drawn individually in an aggregated institution view.
     edge_budget : int
-        Most links drawn; above it the largest links of each layer are kept,
-        the budget shared across layers in proportion to their link counts.
+        Most institution links in the file; above it the largest links of each
+        layer are kept, the budget shared across layers by their link counts.
     seed : int
         Seed of the layout jitter (the layout is deterministic for a seed).
+    max_arcs : int
+        Province-to-province flow arcs kept (largest carried distress at the
+        horizon), plus the largest inflow of every hit province.
 
     Returns
     -------
     dict
-        The page's data; see ``templates/map.js`` for how it is read.
+        The page's data; ``templates/map.js`` reads it.
     """
     if lang not in STRINGS:
         raise InputError(f"unknown map language {lang!r}; expected one of {sorted(STRINGS)}")
-    if node_budget < 1 or top_k < 0 or edge_budget < 0:
-        raise InputError(f"node_budget must be >= 1 and top_k, edge_budget >= 0 (got {node_budget}, {top_k}, {edge_budget})")
+    if node_budget < 1 or top_k < 0 or edge_budget < 0 or max_arcs < 0:
+        raise InputError(f"node_budget must be >= 1 and top_k, edge_budget, max_arcs >= 0 "
+                         f"(got {node_budget}, {top_k}, {edge_budget}, {max_arcs})")
     nodes = graph.nodes
     rn = result.nodes
     n = len(nodes)
@@ -421,12 +378,11 @@ def build_map_data(
     group = np.where(home >= 0, home, P)  # P = national (or unknown province)
 
     distress = rn["distress"].to_numpy(dtype=np.float64)
-    loss = rn["loss_yuan"].to_numpy(dtype=np.float64)
-    supply = rn["financing_supply_yuan"].to_numpy(dtype=np.float64)
     cut = rn["supply_cut_yuan"].to_numpy(dtype=np.float64)
     first_hit = rn["first_hit_hour"].to_numpy(dtype=np.int64)
-    halted = rn["halted"].to_numpy(dtype=bool)
     shocked = rn["shocked"].to_numpy(dtype=bool)
+    supply = (pd.to_numeric(nodes["financing_supply"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
+              if "financing_supply" in nodes else np.zeros(n))
     rank = np.zeros(n, dtype=np.int64)
     if ranks:
         pos = graph.ids.get_indexer(list(ranks))
@@ -443,7 +399,7 @@ def build_map_data(
     is_lender = np.isin(types, LENDER_TYPES)
     size_value = np.where(is_lender & (supply > 0), supply, np.maximum(out_s, in_s))
 
-    # ---- which units are drawn --------------------------------------------------------
+    # ---- which units the institution view draws ---------------------------------------
     aggregated = n > node_budget
     if not aggregated:
         unit = np.arange(n, dtype=np.int64)
@@ -455,7 +411,7 @@ def build_map_data(
     else:
         k = int(max(0, min(top_k, node_budget - P - 1)))
         cand = ~is_prov
-        by_d = np.lexsort((-loss, -distress))
+        by_d = np.lexsort((-cut, -distress))
         by_d = by_d[cand[by_d] & (distress[by_d] > 0)]
         # the shocked nodes (distress = severity from hour 0) take at most a tenth of the places
         by_s = by_d[shocked[by_d]][: max(1, k // 10)]
@@ -466,41 +422,47 @@ def build_map_data(
         by_r = by_r[np.argsort(rank[by_r], kind="stable")][: max(1, k // 4)] if len(by_r) else by_r
         picks = _interleave_unique([by_r, by_s, by_d, by_c], k)
         has_nat = bool(np.any((group == P) & ~np.isin(np.arange(n), picks)))
-        G = P + (1 if has_nat else 0)
-        U = G + len(picks)
+        Gs = P + (1 if has_nat else 0)
+        U = Gs + len(picks)
         unit = group.copy()  # super-node index = group index
-        unit[picks] = G + np.arange(len(picks))
-        unit_kind = np.array(["group"] * G + ["node"] * len(picks), dtype=object)
-        unit_node = np.concatenate([np.full(G, -1, dtype=np.int64), picks.astype(np.int64)])
-        unit_group = np.concatenate([np.arange(G), group[picks]])
+        unit[picks] = Gs + np.arange(len(picks))
+        unit_kind = np.array(["group"] * Gs + ["node"] * len(picks), dtype=object)
+        unit_node = np.concatenate([np.full(Gs, -1, dtype=np.int64), picks.astype(np.int64)])
+        unit_group = np.concatenate([np.arange(Gs), group[picks]])
 
     members = np.bincount(unit, minlength=U)
     sum_supply = np.bincount(unit, weights=supply, minlength=U)
     sum_cut = np.bincount(unit, weights=cut, minlength=U)
-    sum_loss = np.bincount(unit, weights=loss, minlength=U)
     sum_size = np.bincount(unit, weights=size_value, minlength=U)
+    sum_exp = np.bincount(unit, weights=np.maximum(out_s, in_s), minlength=U)
 
-    # ---- distress over time: max over each unit's members, per snapshot ------------------
-    hours = result.timeline["hour"].to_numpy(dtype=np.int64) if len(result.timeline) else np.array([0])
-    snaps = dict(result.snapshots or {})
-    last_hour = int(hours[-1])
-    snaps[last_hour] = distress  # the final state is the result's distress
-    snap_hours = np.array(sorted(h for h in snaps if h <= last_hour), dtype=np.int64)
+    # ---- time: hours 0..horizon; distress snapshots (the latest at or before each hour) ---------
+    smeta = (result.meta or {}).get("scenario") or {}
+    snaps = {int(h): v for h, v in (result.snapshots or {}).items()}
+    horizon = int(smeta.get("horizon_hours") or (max(snaps) if snaps else 0))
+    snaps[horizon] = distress  # the final state is the result's distress
+    snap_hours = np.array(sorted(h for h in snaps if 0 <= h <= horizon), dtype=np.int64)
+    if snap_hours[0] != 0:  # no snapshot at hour 0: nothing is distressed before the first one
+        snaps[0] = np.where(shocked, distress, 0.0)
+        snap_hours = np.concatenate([[0], snap_hours])
+    hours = np.arange(horizon + 1, dtype=np.int64)
+    snap_of_hour = np.searchsorted(snap_hours, hours, side="right") - 1
+    snap_step = int(np.max(np.diff(snap_hours))) if len(snap_hours) > 1 else 1
+    H = np.vstack([np.clip(np.asarray(snaps[h], dtype=np.float32), 0, 1) for h in snap_hours])  # (S, n)
+
     order = np.argsort(unit, kind="stable")
     starts = np.searchsorted(unit[order], np.arange(U))
     nonempty = members > 0
     dist_q = []
-    for h in snap_hours:  # one vectorised pass per snapshot hour (<= horizon + 1)
-        v = np.asarray(snaps[h], dtype=np.float64)[order]
+    for s in range(len(snap_hours)):  # max over each unit's members, one vectorised pass per snapshot
+        v = H[s][order]
         mx = np.zeros(U)
         if n:
             mx[nonempty] = np.maximum.reduceat(v, starts[nonempty])
-        dist_q.append(_ints(np.clip(mx, 0, 1) * 1000))
+        dist_q.append(_ints(mx * 1000))
     final_max = np.zeros(U)
     if n:
         final_max[nonempty] = np.maximum.reduceat(distress[order], starts[nonempty])
-    snap_of_hour = np.searchsorted(snap_hours, hours, side="right") - 1
-    snap_step = int(np.max(np.diff(snap_hours))) if len(snap_hours) > 1 else 1
 
     # ---- labels and per-unit figures ----------------------------------------------------
     label_node = _label_column(nodes, lang)
@@ -512,84 +474,90 @@ def build_map_data(
     ids = np.where(is_group_unit, np.array([f"group:{x}" for x in np.concatenate([prov_ids, ["national"]])], dtype=object)[np.minimum(unit_group, P)],
                    nodes["id"].astype(str).to_numpy(dtype=object)[rep] if n else np.zeros(U, dtype=object))
     utype = np.where(is_group_unit, "group", types[rep] if n else np.zeros(U, dtype=object))
-
-    # province hit hours (node order of provinces) and hourly shrinkage per province
-    ptab = result.provinces.set_index("id") if len(result.provinces) else pd.DataFrame()
-    p_hit = np.full(P, -1, dtype=np.int64)
-    p_base = np.zeros(P)
-    p_ratio = np.zeros(P)
-    if P and len(ptab):
-        idx = ptab.index.get_indexer(prov_ids)
-        ok = idx >= 0
-        hh = ptab["hit_hour"].to_numpy(dtype=object)[idx[ok]]
-        p_hit[ok] = [(-1 if (h is None or (isinstance(h, float) and math.isnan(h))) else int(h)) for h in hh]
-        p_base[ok] = ptab["supply_base_yuan"].to_numpy(dtype=np.float64)[idx[ok]]
-        p_ratio[ok] = ptab["debt_ratio"].to_numpy(dtype=np.float64)[idx[ok]]
-    pshrink = np.asarray(result.province_shrink, dtype=np.float64)
-    if pshrink.ndim != 2 or pshrink.shape[1] != P:
-        pshrink = np.zeros((len(hours), P))
-
-    # unit -> province index used for hit rings (province nodes, province super-nodes), else -1
-    ring = np.full(U, -1, dtype=np.int64)
+    ring = np.full(U, -1, dtype=np.int64)  # unit -> province it stands for (province nodes, super-nodes)
     if not aggregated:
         ring[is_prov] = home[is_prov]
     else:
         ring[:P] = np.arange(P)
 
-    # ---- layout --------------------------------------------------------------------
-    x, y, frame = _layout(nodes, prov_pos, prov_ids, unit_kind, unit_group, utype, sum_size, P, rng)
+    # ---- provinces: the result's province table, in the graph's province order ------------
+    provinces, origin = _province_table(result, prov_ids, prov_label, group, shocked, P, lang)
+    provinces["members"] = np.bincount(group, minlength=P + 1)[:P].tolist()
+    provinces["members"] = [int(m) - 1 for m in provinces["members"]]  # without the province node itself
+    top = []
+    for p in range(P):
+        own = np.flatnonzero((np.asarray(unit_group) == p) & (ring < 0))
+        own = own[np.lexsort((np.arange(len(own)), -final_max[own]))][:8]
+        top.append(own.tolist())
+    provinces["top"] = top
 
-    # ---- sizes ---------------------------------------------------------------------
+    # ---- geography: regions of the shipped boundaries, matched to the bundle's provinces ----
+    mg = geo.map_geometry()
+    prov_index = {str(p): i for i, p in enumerate(prov_ids)}
+    regions = []
+    for u in mg["units"]:
+        p = prov_index.get(u["id"], -1) if u["has_figures"] else -1
+        regions.append({
+            "id": u["id"], "short": u["short_zh"] if lang == "zh" else u["short_en"],
+            "name": u["name_zh"] if lang == "zh" else u["name_en"],
+            "d": u["d"], "inset_d": u["inset_d"], "anchor": u["anchor"], "prov": p,
+            "order": LABEL_ORDER.index(u["id"]) if u["id"] in LABEL_ORDER else len(LABEL_ORDER),
+            "offset": LABEL_OFFSET.get(u["id"]),
+        })
+    region_of = {r["id"]: i for i, r in enumerate(regions)}
+    provinces["region"] = [region_of.get(str(p), -1) if str(p) not in geo.NO_FIGURES else -1 for p in prov_ids]
+    unplaced = [str(p) for p, r in zip(prov_ids, provinces["region"]) if r < 0]
+
+    # ---- flows between provinces (and national institution groups) -------------------------
+    flows, national = _flows(graph, group, types, P, H, snap_hours, provinces, lang, max_arcs, unit, U)
+
+    # ---- institution-view layout ---------------------------------------------------------
+    x, y, net_frame = _layout(nodes, prov_pos, prov_ids, unit_kind, unit_group, utype, sum_size, P, rng, mg["frame"], mg["main_x1"])
+
     size = np.zeros(U)
     single = ~is_group_unit & (utype != "province")
     if single.any():
         vmax = max(float(sum_size[single].max()), 1e-9)
-        size[single] = 3.5 + 12.5 * np.sqrt(np.clip(sum_size[single], 0, None) / vmax)
+        size[single] = 3.0 + 10.0 * np.sqrt(np.clip(sum_size[single], 0, None) / vmax)
     if is_group_unit.any():
         vmax = max(float(sum_size[is_group_unit].max()), 1e-9)
-        size[is_group_unit] = 9.0 + 21.0 * np.sqrt(np.clip(sum_size[is_group_unit], 0, None) / vmax)
-    size[utype == "province"] = 10.0
+        size[is_group_unit] = 8.0 + 16.0 * np.sqrt(np.clip(sum_size[is_group_unit], 0, None) / vmax)
+    size[utype == "province"] = 8.0
 
-    # ---- edges ---------------------------------------------------------------------
     edges, links_total = _edges(graph, unit, U, edge_budget, aggregated)
+    edges["w_text"] = [_amount(w, lang) for w in edges["w"]]
     edges_total = int(sum(graph.layers[name].nnz for name in LAYERS))
 
     # ---- header --------------------------------------------------------------------
-    meta = result.meta or {}
-    bmeta = meta.get("bundle") or {}
-    smeta = meta.get("scenario") or {}
-    gmeta = graph.meta
-    header = {
-        "bundle": str(bmeta.get("name") or (gmeta.name if gmeta else "") or ""),
-        "as_of": str(bmeta.get("as_of") or (gmeta.as_of if gmeta else "") or ""),
-        "hash": str(bmeta.get("content_hash") or "")[:12],
-        "scenario": str(smeta.get("name") or ""),
-        "scenario_description": str(smeta.get("description") or ""),
-        "shocks": [str(s) for s in smeta.get("shocks") or []],
-        "seed": smeta.get("seed"),
-        "horizon": smeta.get("horizon_hours"),
-        "engine": str(meta.get("engine_version") or ""),
-        "data_mode": str(meta.get("data_mode") or ""),
-        "synthetic_parts": [str(s) for s in (bmeta.get("synthetic_parts") or (gmeta.synthetic_parts if gmeta else ()) or [])],
-        "synthetic_note": str(getattr(gmeta, "synthetic_note", "") or ""),
-        "base": float(result.headline.get("effective_supply_base_yuan", 0.0) or 0.0),
-    }
+    header = _header(graph, result, nodes, label_node, shocked, prov_label, group, P, lang)
 
     present_types = [t for t in (*NODE_TYPES, "group") if np.any(utype == t)]
     type_code = pd.Index(present_types).get_indexer(utype)
-    tl = result.timeline
+    cut_text = []
+    for c, s_, g in zip(sum_cut, sum_supply, is_group_unit):
+        cut_text.append("" if c <= 0 else _amount(c, lang) + (f" ({100 * c / s_:.1f} %)" if s_ > 0 else ""))
+    credit = S["credit"].format(version=mg["source"].get("version", ""))
+    if unplaced:
+        credit += "  " + S["unplaced"].format(ids=", ".join(unplaced))
     data = {
         "lang": lang,
-        "strings": S,
+        "strings": {k: v for k, v in S.items()},
         "header": header,
         "colormap": [list(s) for s in DISTRESS_STOPS],
-        "hit_color": HIT_COLOR,
+        "measures": measure_classes(horizon, lang),
+        "channels": [{"key": c, "colour": CHANNEL_COLOUR[c]} for c in CHANNEL_LAYERS],
         "types": [{"key": t, "shape": TYPE_SHAPE[t]} for t in present_types],
         "layers": [{"key": name, **LAYER_STYLE[name]} for name in LAYERS],
         "kinds": list(KINDS),
         "aggregation": ({"nodes_total": n, "edges_total": edges_total, "budget": int(node_budget),
                          "top_k": int(len(picks))} if aggregated else None),
         "links_total": int(links_total),
+        "geo": {"frame": mg["frame"], "main_x1": mg["main_x1"], "inset": mg["inset"], "maritime": mg["maritime"],
+                "inset_maritime": mg["inset_maritime"], "credit": credit, "source": mg["source"]},
+        "regions": regions,
+        "provinces": provinces,
+        "flows": flows,
+        "national": national,
         "nodes": {
             "id": ids.tolist(),
             "label": labels.tolist(),
@@ -600,138 +568,281 @@ def build_map_data(
             "y": _rounded(y, 1),
             "size": _rounded(size, 1),
             "distress": _rounded(final_max, 4),
-            "loss": _ints(sum_loss),
-            "supply": _ints(sum_supply),
             "cut": _ints(sum_cut),
-            "exposure": _ints(np.where(is_group_unit, 0.0, np.bincount(unit, weights=np.maximum(out_s, in_s), minlength=U))),
+            "supply": _ints(sum_supply),
+            "supply_text": [_amount(v, lang) if v > 0 else "" for v in sum_supply],
+            "cut_text": cut_text,
+            "exposure_text": ["" if (g or s_ > 0 or e <= 0) else _amount(e, lang)
+                              for e, s_, g in zip(sum_exp, sum_supply, is_group_unit)],
             "first_hit": [int(first_hit[r]) if not g else -1 for r, g in zip(rep, is_group_unit)],
             "rank": [int(rank[r]) if not g else 0 for r, g in zip(rep, is_group_unit)],
-            "halted": [bool(halted[r]) and not g for r, g in zip(rep, is_group_unit)],
             "shocked": [bool(shocked[r]) and not g for r, g in zip(rep, is_group_unit)],
             "members": np.where(is_group_unit, members, 0).tolist(),
         },
-        "provinces": {
-            "id": [str(p) for p in prov_ids],
-            "label": [str(p) for p in prov_label],
-            "hit": p_hit.tolist(),
-            "base": _ints(p_base),
-            "ratio": _rounded(p_ratio, 3),
-            "shrink": [_ints(pshrink[:, j]) for j in range(P)],
-        },
+        "net_frame": net_frame,
         "edges": edges,
         "time": {
             "hours": hours.tolist(),
-            "shrink": _ints(tl["shrink"]) if "shrink" in tl else [0] * len(hours),
-            "provinces_hit": _ints(tl["provinces_hit"]) if "provinces_hit" in tl else [0] * len(hours),
             "snap_hours": snap_hours.tolist(),
             "snap_of_hour": snap_of_hour.tolist(),
             "snap_step": snap_step,
             "dist": dist_q,
         },
-        "frame": frame,
     }
     return data
 
 
-def _layout(nodes, prov_pos, prov_ids, unit_kind, unit_group, utype, size_value, P, rng):
-    """Positions (map units) of every drawn unit, plus the map frame (graticule, band)."""
+def _province_table(result, prov_ids, prov_label, group, shocked, P, lang) -> tuple[dict, np.ndarray]:
+    """Per-province figures in the graph's province order, from ``result.provinces``."""
+    ptab = result.provinces.set_index("id") if len(result.provinces) else pd.DataFrame()
+    hit = np.full(P, -1, dtype=np.int64)
+    ratio = np.zeros(P)
+    share = np.zeros(P)
+    shrink = np.zeros(P)
+    by_ch = np.zeros((P, len(CHANNEL_LAYERS)))
+    if P and len(ptab):
+        idx = ptab.index.get_indexer(prov_ids)
+        ok = idx >= 0
+        hh = ptab["hit_hour"].to_numpy(dtype=object)[idx[ok]]
+        hit[ok] = [(-1 if (h is None or (isinstance(h, float) and math.isnan(h))) else int(h)) for h in hh]
+        col = lambda name: pd.to_numeric(ptab[name], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)[idx[ok]]  # noqa: E731
+        ratio[ok] = col("debt_ratio")
+        share[ok] = col("shrinkage_share")
+        shrink[ok] = col("shrinkage_yuan")
+        for c, name in enumerate(CHANNEL_LAYERS):
+            by_ch[ok, c] = col(f"shrinkage_{name}_yuan")
+    origin = np.zeros(P, dtype=bool)
+    g_sh = group[shocked]
+    origin[np.unique(g_sh[g_sh < P])] = True
+    table = {
+        "id": [str(p) for p in prov_ids],
+        "label": [str(p) for p in prov_label],
+        "hit": hit.tolist(),
+        "ratio": _rounded(ratio, 4),
+        "share": _rounded(share, 5),
+        "shrink_text": [_amount(v, lang) for v in shrink],
+        "channel_text": [[_amount(v, lang) for v in row] for row in by_ch],
+        "origin": origin.tolist(),
+    }
+    return table, origin
+
+
+def _flows(graph, group, types, P, H, snap_hours, provinces, lang, max_arcs, unit, U) -> tuple[dict, list]:
+    """Arcs between provinces (per snapshot) and between national groups and provinces (horizon)."""
+    S = STRINGS[lang]
+    n = len(group)
+    # flow units: provinces 0..P-1, then one per type of the national (or unplaced) institutions
+    nat = group >= P
+    nat_types = [t for t in NODE_TYPES if np.any(nat & (types == t))]
+    tcode = pd.Index(nat_types).get_indexer(types)
+    funit = np.where(nat, P + np.maximum(tcode, 0), group).astype(np.int64)
+    G = P + len(nat_types)
+    fl = unit_flows(graph.layers, funit, G, H)
+    Ssn = H.shape[0]
+    end = fl.carried[-1]                      # (C, G, G) at the horizon
+    end_tot = end.sum(axis=0)
+    exp_tot = fl.exposure.sum(axis=0)
+    # province arcs: [a, b] = a exposed to b, drawn from b (source of risk) to a
+    pp = np.zeros((G, G), dtype=bool)
+    pp[:P, :P] = True
+    np.fill_diagonal(pp, False)
+    cand = pp & (exp_tot > 0)
+    a_idx, b_idx = np.nonzero(cand)
+    chosen = []
+    if len(a_idx):
+        score = end_tot[a_idx, b_idx]
+        o = np.lexsort((-exp_tot[a_idx, b_idx], -score))
+        o = o[score[o] > 0][:max_arcs]
+        chosen = list(zip(a_idx[o].tolist(), b_idx[o].tolist()))
+        hit = np.asarray(provinces["hit"])
+        have = set(chosen)
+        for a in range(P):  # every hit province (not the origin) with its largest inflow
+            if hit[a] < 0 or provinces["origin"][a]:
+                continue
+            col = np.where(pp[a, :], end_tot[a, :], -1.0)
+            b = int(np.argmax(col))
+            if col[b] > 0 and (a, b) not in have:
+                chosen.append((a, b))
+                have.add((a, b))
+    A = np.array([c[0] for c in chosen], dtype=np.int64)
+    B = np.array([c[1] for c in chosen], dtype=np.int64)
+    unit_m = 1e6  # carried distress and exposure in the file: millions of yuan (integers)
+    exp_a = exp_tot[A, B] if len(A) else np.zeros(0)
+    emax = float(exp_a.max()) if len(exp_a) else 1.0
+    carried = [_ints(fl.carried[s][:, A, B].T.ravel() / unit_m) for s in range(Ssn)]  # [s][3 * arc + c]
+    arcs = {
+        "s": B.tolist(), "t": A.tolist(),
+        "exposure": _ints(exp_a / unit_m),
+        "exposure_text": [_amount(v, lang) for v in exp_a],
+        "channel_text": [[_amount(v, lang) for v in fl.exposure[:, a, b]] for a, b in zip(A, B)],
+        "carried_text": [_amount(v, lang) for v in (end_tot[A, B] if len(A) else [])],
+        "top_channel": [int(np.argmax(end[:, a, b])) for a, b in zip(A, B)],
+        "width": _rounded(1.2 + 6.0 * np.sqrt(exp_a / max(emax, 1e-9)), 2),
+    }
+    tot = np.asarray(carried, dtype=np.float64).reshape(Ssn, -1, 3).sum(axis=2) if len(A) else np.zeros((Ssn, 0))
+    max_carried = float(tot.max()) if tot.size else 0.0
+
+    # national groups: arcs to and from provinces at the horizon, the largest per group
+    national = []
+    ns, nt, nw, nex, nch, ncar, ntop = [], [], [], [], [], [], []
+    nat_units = np.asarray(unit)
+    for i, t in enumerate(nat_types):
+        g = P + i
+        sel = nat & (types == t)
+        pairs = []
+        for p in range(P):
+            for a, b in ((p, g), (g, p)):       # p exposed to g (risk g -> p); g exposed to p (risk p -> g)
+                if exp_tot[a, b] > 0:
+                    pairs.append((end_tot[a, b], exp_tot[a, b], a, b))
+        pairs.sort(key=lambda r: (-r[0], -r[1]))
+        for car, ex, a, b in pairs[:NATIONAL_ARCS_PER_GROUP]:
+            ns.append(b), nt.append(a), nex.append(ex), ncar.append(car)
+            nch.append([_amount(v, lang) for v in fl.exposure[:, a, b]])
+            ntop.append(int(np.argmax(end[:, a, b])) if car > 0 else int(np.argmax(fl.exposure[:, a, b])))
+        members = np.flatnonzero(sel)
+        national.append({
+            "key": t,
+            "label": _national_label(t, lang),
+            "count": int(sel.sum()),
+            "links": min(len(pairs), NATIONAL_ARCS_PER_GROUP),
+            "units": sorted(set(nat_units[members].tolist()))[:2000] if U else [],
+        })
+    nex_a = np.asarray(nex, dtype=np.float64)
+    nmax = float(nex_a.max()) if len(nex_a) else 1.0
+    nat_arcs = {
+        "s": ns, "t": nt,
+        "exposure": _ints(nex_a / unit_m),
+        "exposure_text": [_amount(v, lang) for v in nex],
+        "channel_text": nch,
+        "carried_text": [_amount(v, lang) for v in ncar],
+        "top_channel": ntop,
+        "width": _rounded(1.0 + 5.0 * np.sqrt(nex_a / max(nmax, 1e-9)), 2),
+    }
+    return {"arcs": arcs, "carried": carried, "max_carried": max(1, int(max_carried)), "nat": nat_arcs}, national
+
+
+def _national_label(node_type: str, lang: str) -> str:
+    """``全国性银行`` / ``National bank``; acronyms keep their capitals (``National SCF platform``).
+
+    >>> _national_label("bank", "en"), _national_label("scf_platform", "en"), _national_label("bank", "zh")
+    ('National bank', 'National SCF platform', '全国性银行')
+    """
+    S = STRINGS[lang]
+    name = S["type." + node_type]
+    if lang == "zh":
+        return S["national_prefix"] + name
+    if len(name) > 1 and not name[1].isupper():
+        name = name[0].lower() + name[1:]
+    return S["national_prefix"] + " " + name
+
+
+def _header(graph, result, nodes, label_node, shocked, prov_label, group, P, lang) -> dict:
+    S = STRINGS[lang]
+    meta = result.meta or {}
+    bmeta = meta.get("bundle") or {}
+    smeta = meta.get("scenario") or {}
+    gmeta = graph.meta
+    parts = [str(s) for s in (bmeta.get("synthetic_parts") or (gmeta.synthetic_parts if gmeta else ()) or [])]
+    note = str(getattr(gmeta, "synthetic_note", "") or "")
+    if parts:
+        sep = "；" if lang == "zh" else "; "
+        syn = S["synthetic"] + ("：" if lang == "zh" else ": ") + sep.join(translate(p, SYNTHETIC_ZH, lang) for p in parts)
+        if note:
+            syn += " — " + translate(note, SYNTHETIC_ZH, lang)
+    else:
+        syn = S["synthetic_none"]
+    sh = np.flatnonzero(shocked)
+    names = [str(label_node[i]) for i in sh[:4]]
+    shock_text = ""
+    if len(sh):
+        sep = "、" if lang == "zh" else ", "
+        shock_text = S["shock_nodes"].format(n=len(sh), names=sep.join(names) + (sep + S["shock_more"] if len(sh) > 4 else ""))
+        provs = [str(prov_label[g]) for g in np.unique(group[sh]) if g < P]
+        if provs:
+            shock_text += ("（" + "、".join(provs) + "）") if lang == "zh" else " (" + ", ".join(provs) + ")"
+    desc = str(smeta.get("description") or "")
+    head = result.headline or {}
+    shrink = float(head.get("shrinkage_yuan", 0.0) or 0.0)
+    share = float(head.get("shrinkage_share", 0.0) or 0.0)
+    return {
+        "bundle": str(bmeta.get("name") or (gmeta.name if gmeta else "") or ""),
+        "as_of": str(bmeta.get("as_of") or (gmeta.as_of if gmeta else "") or ""),
+        "hash": str(bmeta.get("content_hash") or "")[:12],
+        "scenario": str(smeta.get("name") or ""),
+        "scenario_text": translate(desc, SCENARIO_ZH, lang),
+        "scenario_description": desc,
+        "shock_text": shock_text,
+        "shocks": [str(s) for s in smeta.get("shocks") or []],
+        "seed": smeta.get("seed"),
+        "horizon": smeta.get("horizon_hours"),
+        "engine": str(meta.get("engine_version") or ""),
+        "data_mode": str(meta.get("data_mode") or ""),
+        "synthetic_parts": parts,
+        "synthetic_note": note,
+        "synthetic_text": syn,
+        "shrink_text": _amount(shrink, lang) + (f"（{100 * share:.1f} %）" if lang == "zh" else f" ({100 * share:.1f} %)"),
+    }
+
+
+def _layout(nodes, prov_pos, prov_ids, unit_kind, unit_group, utype, size_value, P, rng, frame, main_x1):
+    """Positions (map units) of every unit of the institution view, and where the national column sits."""
     U = len(unit_kind)
-    # province centres: the bundle's lat/lon of the province node, else the capital table
     lat = np.full(P, np.nan)
     lon = np.full(P, np.nan)
     if P:
         if "lat" in nodes and "lon" in nodes:
-            lat = nodes["lat"].to_numpy(dtype=np.float64)[prov_pos].copy()
-            lon = nodes["lon"].to_numpy(dtype=np.float64)[prov_pos].copy()
+            lat = pd.to_numeric(nodes["lat"], errors="coerce").to_numpy(dtype=np.float64)[prov_pos].copy()
+            lon = pd.to_numeric(nodes["lon"], errors="coerce").to_numpy(dtype=np.float64)[prov_pos].copy()
         cap = np.array([CAPITALS.get(p, (np.nan, np.nan)) for p in prov_ids], dtype=np.float64).reshape(P, 2)
         miss = ~(np.isfinite(lat) & np.isfinite(lon))
         lat[miss], lon[miss] = cap[miss, 0], cap[miss, 1]
-    cx, cy = _screen(np.nan_to_num(lat, nan=35.0), np.nan_to_num(lon, nan=105.0))
+    cx, cy = screen(np.nan_to_num(lat, nan=35.0), np.nan_to_num(lon, nan=105.0))
     placed = np.isfinite(lat) & np.isfinite(lon)
-
-    # frame: graticule over China's extent
-    grat = []
-    labels = []
-    for lo in range(75, 136, 5):
-        la = np.arange(18.0, 54.01, 1.0)
-        px, py = _screen(la, np.full_like(la, lo))
-        grat.append(np.round(np.column_stack([px, py]).ravel(), 1).tolist())
-        labels.append({"x": round(float(px[0]), 1), "y": round(float(py[0]) + 14, 1), "text": f"{lo}°E", "align": "center"})
-    for la in range(20, 55, 5):
-        lo_ = np.arange(73.0, 136.01, 1.0)
-        px, py = _screen(np.full_like(lo_, la), lo_)
-        grat.append(np.round(np.column_stack([px, py]).ravel(), 1).tolist())
-        labels.append({"x": round(float(px[0]) - 6, 1), "y": round(float(py[0]), 1), "text": f"{la}°N", "align": "right"})
-    allx = np.concatenate([np.asarray(g[0::2]) for g in grat])
-    ally = np.concatenate([np.asarray(g[1::2]) for g in grat])
-    xmin, xmax, ymax = float(allx.min()), float(allx.max()), float(ally.max())
 
     x = np.zeros(U)
     y = np.zeros(U)
     is_group = unit_kind == "group"
-    is_provnode = utype == "province"
-    centre = is_group | is_provnode
+    centre = is_group | (utype == "province")
     g = np.asarray(unit_group)
-    # national band below the map
-    band_top = ymax + 40.0
-    spacing = 34.0
-    nat = g >= P
-    unplaced_prov = np.zeros(U, dtype=bool)
+    unplaced = np.zeros(U, dtype=bool)
     if P:
-        unplaced_prov = (g < P) & ~placed[np.minimum(g, P - 1)]
-    # centres of placed provinces
-    cp = centre & (g < P) & ~unplaced_prov
+        unplaced = (g < P) & ~placed[np.minimum(g, P - 1)]
+    cp = centre & (g < P) & ~unplaced
     x[cp] = cx[g[cp]]
     y[cp] = cy[g[cp]]
 
     # ring members around their province (sunflower spiral, seeded jitter)
     theta0 = rng.uniform(0.0, 2.0 * np.pi, P + 1)
     jitter = rng.uniform(-0.25, 0.25, U)
-    ring_m = ~centre & (g < P) & ~unplaced_prov
+    ring_m = ~centre & (g < P) & ~unplaced
     type_rank = pd.Index([*NODE_TYPES, "group"]).get_indexer(utype)
     if ring_m.any():
         idx = np.flatnonzero(ring_m)
         o = np.lexsort((-size_value[idx], type_rank[idx], g[idx]))
         idx = idx[o]
         kk = pd.Series(g[idx]).groupby(g[idx]).cumcount().to_numpy()
-        step = 6.0
-        r = 15.0 + step * np.sqrt(kk + 0.5) + jitter[idx] * step
+        step = 4.5
+        r = 10.0 + step * np.sqrt(kk + 0.5) + jitter[idx] * step
         ang = theta0[g[idx]] + kk * (np.pi * (3.0 - math.sqrt(5.0)))
         x[idx] = cx[g[idx]] + r * np.cos(ang)
         y[idx] = cy[g[idx]] + r * np.sin(ang)
 
-    # bands below the map: national units, then units of provinces without coordinates;
-    # a compact block (about 3 columns per row) centred under the central meridian
-    width = xmax - xmin
-    max_cols = max(1, int((width - spacing) // spacing))
-    top = band_top
-    bands = []
-    for sel, key in ((nat, "national_band"), (unplaced_prov, "unplaced_band")):
-        if not sel.any():
-            continue
-        idx = np.flatnonzero(sel)
-        o = np.lexsort((-size_value[idx], type_rank[idx], ~is_group[idx]))
+    # national (and unplaced) units: a column east of the map, grouped by type, largest first
+    side = (g >= P) | unplaced
+    nat_x = float(main_x1) + 40.0
+    nat_y = float(frame[1]) + 30.0
+    if side.any():
+        idx = np.flatnonzero(side)
+        o = np.lexsort((-size_value[idx], type_rank[idx], ~is_group[idx], unplaced[idx]))
         idx = idx[o]
         k = np.arange(len(idx))
-        cols = int(min(max_cols, max(12, math.ceil(math.sqrt(3.0 * len(idx))))))
-        rows = int(math.ceil(len(idx) / cols))
-        bw = max(cols * spacing, 420.0)
-        bx0 = max(xmin, -bw / 2.0)
-        x[idx] = bx0 + (bw - cols * spacing) / 2.0 + spacing / 2 + (k % cols) * spacing
-        y[idx] = top + spacing / 2 + 6.0 + (k // cols) * spacing
-        bottom = top + 12.0 + rows * spacing
-        bands.append({"key": key, "x0": round(bx0, 1), "y0": round(top, 1), "x1": round(bx0 + bw, 1),
-                      "y1": round(bottom, 1)})
-        top = bottom + 30.0
-    sb_x, sb_y = _screen(21.0, 77.0)  # scale bar in the empty south-west corner
-    frame = {
-        "graticule": grat,
-        "graticule_labels": labels,
-        "bands": bands,
-        "scale_bar": {"x": round(float(sb_x), 1), "y": round(float(sb_y), 1), "km": 500, "len": 500 * UNITS_PER_KM},
-        "bbox": [round(xmin, 1), round(float(ally.min()), 1), round(xmax, 1), round(ymax, 1)],
-    }
-    return x, y, frame
+        spacing = 24.0
+        rows = max(1, int((float(frame[3]) - nat_y) // spacing))
+        cols = int(math.ceil(len(idx) / rows))
+        rows = int(math.ceil(len(idx) / max(cols, 1)))
+        x[idx] = nat_x + spacing / 2 + (k // rows) * spacing
+        y[idx] = nat_y + spacing / 2 + (k % rows) * spacing
+    return x, y, {"nat_x": round(nat_x, 1), "nat_y": round(nat_y, 1)}
 
 
 def _edges(graph, unit: np.ndarray, U: int, budget: int, aggregated: bool) -> tuple[dict, int]:
@@ -882,6 +993,7 @@ def write_map(
     top_k: int = DEFAULT_TOP_K,
     edge_budget: int = DEFAULT_EDGE_BUDGET,
     seed: int = 0,
+    max_arcs: int = DEFAULT_MAX_ARCS,
 ) -> MapSummary:
     """Write the regulator map of ``result`` (computed on ``graph``) to ``path``.
 
@@ -893,7 +1005,7 @@ def write_map(
     MapSummary
     """
     data = build_map_data(graph, result, lang=lang, ranks=ranks, node_budget=node_budget, top_k=top_k,
-                          edge_budget=edge_budget, seed=seed)
+                          edge_budget=edge_budget, seed=seed, max_arcs=max_arcs)
     html = render_html(data)
     path = Path(path)
     raw = html.encode("utf-8")
