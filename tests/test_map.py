@@ -489,7 +489,8 @@ def test_province_view_draws_31_provinces_marks_the_origin_and_follows_the_slide
         assert "冲击源" in o.js("document.querySelector('#labels g[data-id=\"TJ\"]').textContent")
         # the slider recolours the provinces as result.json's first-hit hours say
         seen = set()
-        for h in (0, 1, 6, 24, 50, horizon):
+        firsts = sorted({int(hh) for hh in hit.values() if hh is not None})
+        for h in sorted({0, 1, 24, *firsts[1:len(firsts):max(1, len(firsts) // 4)], horizon}):
             o.page.locator("#slider").fill(str(h))
             assert o.js("document.documentElement.getAttribute('data-hour')") == str(h)
             fills = _region_fills(o)
@@ -706,8 +707,14 @@ def test_xss_bundle_runs_no_script_and_shows_names_as_text(browser, xss, tmp_pat
         meta = o.page.locator("#meta").inner_text()
         assert "xss-<img src=x onerror=alert(7)></script>" in meta
         assert "</script><script>window.__xss=9</script>" in o.page.locator("#synthetic").inner_text()
-        hits = o.page.locator("#hit-list").inner_text()
-        assert HOSTILE["GZ"][0 if lang == "zh" else 1] in hits
+        gz = HOSTILE["GZ"][0 if lang == "zh" else 1]
+        if pd.notna(r.provinces.set_index("id").loc["GZ", "hit_hour"]):
+            assert gz in o.page.locator("#hit-list").inner_text()
+        o.page.locator("#b-map").click()
+        reg = next(x for x in o.js("window.contagionMap.data")["regions"] if x["id"] == "GZ")
+        o.page.mouse.move(*_client_point(o, *reg["anchor"]))
+        o.page.wait_for_selector("#tip", state="visible", timeout=5_000)
+        assert o.page.locator("#tip").inner_text().startswith(gz.splitlines()[0])  # the hostile name, as text
         labels = o.js("window.contagionMap.nodes.get({order: 'id'}).map(n => n.label)")
         ids = o.js("window.contagionMap.data.nodes.id")
         assert labels[ids.index("JS-WMP1")] == HOSTILE["JS-WMP1"][0 if lang == "zh" else 1]
