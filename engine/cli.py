@@ -23,15 +23,36 @@ from .errors import ContagionError
 
 
 def _handle_errors(fn):
-    """Turn engine errors into a clear message and the documented exit code."""
+    """Turn engine errors into a clear message and the documented exit code.
+
+    Bundle warnings (:class:`~engine.errors.BundleWarning`, e.g. duplicate edges) are
+    printed on stderr as ``warning: ...`` as they happen.  An operating-system error
+    about a named file (read-only folder, disk full) is bad input too: exit 2 with one
+    line naming the file, never a traceback.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        import warnings
+
+        from .errors import BundleWarning
+
+        def show(message, category, *_args, **_kw):
+            click.echo(f"warning: {message}", err=True)
+
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", BundleWarning)
+                warnings.showwarning = show
+                return fn(*args, **kwargs)
         except ContagionError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(err.exit_code)
+        except OSError as err:
+            if err.filename is None:
+                raise
+            click.echo(f"error: {err.filename}: {err.strerror or err}", err=True)
+            sys.exit(2)
 
     return wrapper
 

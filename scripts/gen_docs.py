@@ -2,7 +2,8 @@
 
 * docs/model.md: the parameter table (from engine.parameters) and the calibration fit
   (from engine/calibrated.toml);
-* docs/cli.md: the CLI reference, from each command's --help.
+* docs/cli.md: the CLI reference, from each command's --help;
+* docs/bundle-format.md: the table of node types each edge kind may join (from engine.schema).
 
 ``tests/test_docs.py`` fails when a committed doc differs from what this writes.
 """
@@ -60,6 +61,16 @@ def calibration_table() -> str:
     return "\n".join(lines)
 
 
+def endpoints_table() -> str:
+    """docs/bundle-format.md: the node types each (layer, kind) may join (engine.schema.EDGE_ENDPOINTS)."""
+    from engine.schema import EDGE_ENDPOINTS
+
+    lines = ["| `layer` | `kind` | source types | target types |", "|---|---|---|---|"]
+    for (layer, kind), (src, tgt) in EDGE_ENDPOINTS.items():
+        lines.append(f"| `{layer}` | `{kind}` | {', '.join(src)} | {', '.join(tgt)} |")
+    return "\n".join(lines)
+
+
 def cli_reference() -> str:
     from click.testing import CliRunner
 
@@ -86,7 +97,8 @@ def render() -> dict[Path, str]:
     model = (ROOT / "docs/model.md").read_text(encoding="utf-8")
     model = fill(model, "params", params_table())
     model = fill(model, "calibration", calibration_table())
-    return {ROOT / "docs/model.md": model, ROOT / "docs/cli.md": cli_reference()}
+    fmt = fill((ROOT / "docs/bundle-format.md").read_text(encoding="utf-8"), "endpoints", endpoints_table())
+    return {ROOT / "docs/model.md": model, ROOT / "docs/cli.md": cli_reference(), ROOT / "docs/bundle-format.md": fmt}
 
 
 if __name__ == "__main__":

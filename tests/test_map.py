@@ -222,7 +222,7 @@ def test_aggregation_by_membership_matrix_hand_worked(good):
         ("group:JS", "group:GZ", "funding"): (18_550_000_000, 2),  # BANK1->LGFV1 (15e9), WMP1->LGFV1 (3.55e9)
         ("group:JS", "group:national", "supply_chain"): (2_000_000_000, 1),
         ("group:national", "group:GZ", "data"): (6_000_000_000, 1),
-        ("group:GZ", "group:JS", "data"): (2_500_000_000, 1),
+        ("group:JS", "group:GZ", "data"): (2_500_000_000, 1),
     }
     assert d["provinces"]["id"] == ["GZ", "JS"]
     assert d["nodes"]["ring"] == [0, 1, -1]
