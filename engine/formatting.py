@@ -214,10 +214,14 @@ def fmt_count_change(v, lang: str = "en") -> str:
     return ("+" if v > 0 else "-") + fmt_count(abs(v), lang)
 
 
-def map_units(lang: str) -> dict[str, str | float]:
-    """The unit labels and thresholds the HTML map's ``fmtYuan`` uses (same rule as :func:`amount_scale`)."""
+def map_units(lang: str) -> dict[str, str]:
+    """The units the HTML map's ``fmtYuan`` uses: labels and yuan per unit (as text), same rule as here.
+
+    >>> map_units("zh")
+    {'yuan.big': '万亿元', 'yuan.small': '亿元', 'yuan.big_factor': '1e+12', 'yuan.small_factor': '1e+08'}
+    """
     (big_f, big), (small_f, small) = AMOUNT_UNITS[_lang(lang)]
-    return {"yuan.big": big, "yuan.small": small, "yuan.big_factor": big_f, "yuan.small_factor": small_f}
+    return {"yuan.big": big, "yuan.small": small, "yuan.big_factor": f"{big_f:g}", "yuan.small_factor": f"{small_f:g}"}
 
 
 # ----------------------------------------------------------------------------

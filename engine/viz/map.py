@@ -42,6 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
+from ..formatting import map_units
 from ..schema import EDGE_KINDS, LAYERS, LENDER_TYPES, NODE_TYPES
 
 # ----------------------------------------------------------------------------------
@@ -150,7 +151,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "kind.interbank": "同业", "kind.wmp_holding": "理财产品持有", "kind.guarantee": "担保",
         "kind.implicit_support": "隐性支持", "kind.receivable": "应收账款", "kind.scf_financing": "供应链融资",
         "kind.input": "采购投入", "kind.credit_scoring": "信用评分", "kind.data_feed": "数据供给",
-        "yuan.trn": "万亿元", "yuan.100m": "亿元", "yuan.10k": "万元", "yuan.1": "元",
+        **map_units("zh"),  # amounts: engine.formatting
     },
     "en": {
         "title": "Industrial-finance contagion map",
@@ -202,7 +203,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "kind.interbank": "interbank", "kind.wmp_holding": "WMP holding", "kind.guarantee": "guarantee",
         "kind.implicit_support": "implicit support", "kind.receivable": "receivable", "kind.scf_financing": "SCF financing",
         "kind.input": "input purchases", "kind.credit_scoring": "credit scoring", "kind.data_feed": "data feed",
-        "yuan.trn": "trn yuan", "yuan.bn": "bn yuan", "yuan.m": "m yuan", "yuan.1": "yuan",
+        **map_units("en"),
     },
 }
 

@@ -33,18 +33,13 @@
     return Number(x).toLocaleString(D.lang === "zh" ? "zh-CN" : "en-US",
       { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
+  // one figure, by the rule of engine/formatting.py amount_scale: bn / trn yuan or 亿元 / 万亿元,
+  // three significant digits (0 to 4 decimals)
   function fmtYuan(x) {
-    var a = Math.abs(x);
-    if (D.lang === "zh") {
-      if (a >= 1e12) { return num(x / 1e12, 2) + " " + S["yuan.trn"]; }
-      if (a >= 1e8) { return num(x / 1e8, a >= 1e10 ? 0 : 1) + " " + S["yuan.100m"]; }
-      if (a >= 1e4) { return num(x / 1e4, 0) + " " + S["yuan.10k"]; }
-      return num(x, 0) + " " + S["yuan.1"];
-    }
-    if (a >= 1e12) { return num(x / 1e12, 2) + " " + S["yuan.trn"]; }
-    if (a >= 1e9) { return num(x / 1e9, 1) + " " + S["yuan.bn"]; }
-    if (a >= 1e6) { return num(x / 1e6, 1) + " " + S["yuan.m"]; }
-    return num(x, 0) + " " + S["yuan.1"];
+    var a = Math.abs(x), big = Number(S["yuan.big_factor"]), small = Number(S["yuan.small_factor"]);
+    var f = a >= big ? big : small, m = a / f;
+    var d = m === 0 ? 0 : Math.min(4, Math.max(0, 2 - Math.floor(Math.log10(m))));
+    return num(x / f, d) + " " + (a >= big ? S["yuan.big"] : S["yuan.small"]);
   }
   function fmtPct(x) { return num(100 * x, 1) + " %"; }
   function hourText(h) { return num(h, 0) + " " + S.hours_unit; }
