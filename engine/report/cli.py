@@ -35,7 +35,7 @@ def report_command(week, config_file, lang, bundle):
     Re-running a week replaces its folder atomically and records new runs.
 
     BUNDLE (or --bundle) overrides the config's [report] bundle.  Progress: a
-    progress bar on a terminal, plain log lines on stderr otherwise (cron).
+    progress bar on a terminal (stderr), plain log lines on stdout otherwise (cron).
 
     Exit codes: 0 report written; 2 bad input (week, config, scenario, bundle,
     database, or an output folder that cannot be written); 4 an alert threshold was
@@ -89,7 +89,8 @@ def _progress():
     """Yield a ``progress(step, done, total)`` callback: a rich bar on a terminal, else plain log lines.
 
     Not on a terminal (cron, systemd, a pipe) every ``engine.report`` record is also
-    written to stderr as one plain line (the log file gets them either way).
+    written to **stdout** as one plain line (the log file gets them either way);
+    stderr keeps only alerts and errors, which is what cron e-mails (deploy/crontab).
     """
     if sys.stderr.isatty():
         from rich.console import Console
@@ -105,7 +106,7 @@ def _progress():
 
             yield progress
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     loggers = [logging.getLogger("engine.report"), logging.getLogger("engine.history")]
     levels = [lg.level for lg in loggers]
