@@ -81,6 +81,38 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+def check_writable(target: str | Path, what: str = "output") -> None:
+    """Raise :class:`InputError` unless ``target`` (a file or folder to create or replace) can be written.
+
+    Tried for real, not with ``os.access`` (which says yes on read-only file systems
+    and to root): a temporary folder is made and removed in the nearest existing
+    parent of ``target``.  Nothing is left behind, so a command can check its output
+    location before long work and still write no partial output when it fails.
+
+    >>> import tempfile
+    >>> check_writable(Path(tempfile.mkdtemp()) / "new" / "out")
+    """
+    target = Path(target)
+    parent = target.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{target}: cannot write the {what}: {parent} is a file, not a folder")
+    try:
+        probe = new_temp_folder(parent, "write-check")
+    except OSError as err:
+        raise InputError(f"{target}: cannot write the {what}: {_reason(err)} ({parent})") from None
+    probe.rmdir()
+
+
+def _reason(err: OSError) -> str:
+    if err.errno in (errno.EROFS,):
+        return "read-only file system"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return (err.strerror or str(err)).lower()
+
+
 @contextmanager
 def atomic_folder(target: str | Path):
     """Yield an empty temporary folder; on success it replaces ``target``, on error it is removed.
@@ -93,11 +125,17 @@ def atomic_folder(target: str | Path):
     'done'
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = new_temp_folder(target.parent, target.name)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = new_temp_folder(target.parent, target.name)
+    except OSError as err:
+        raise InputError(f"{target}: cannot write the folder: {_reason(err)}; nothing was written") from None
     try:
         yield tmp
         replace_folder(tmp, target)
+    except OSError as err:  # disk full, quota, a file system gone read-only: no partial output
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"{target}: cannot write the folder: {_reason(err)}; nothing was written") from err
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

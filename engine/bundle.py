@@ -31,6 +31,7 @@ import hashlib
 import io
 import re
 import tomllib
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .atomic import atomic_folder
-from .errors import BundleError, Defect, InputError
+from .errors import BundleError, BundleWarning, Defect, InputError
 from .schema import (
     ALL_EDGE_KINDS,
     EDGE_COLUMNS,
@@ -50,6 +51,9 @@ from .schema import (
     NATIONAL,
     NODE_COLUMNS,
     NODE_TYPES,
+    COLUMN_RANGES,
+    EDGE_ENDPOINTS,
+    MAX_AMOUNT_YUAN,
 )
 from .units import UNITS
 
@@ -153,11 +157,16 @@ class Bundle:
         Row ``(i, j, w)`` means node ``i`` is exposed to node ``j`` by ``w``
         (``W[i, j] = w``).  Duplicate ``(source, target, layer, kind)`` rows are
         kept here; graph building sums them.
+    notes : tuple of str
+        Warnings about valid but noteworthy data (duplicate edges, with their
+        count); :func:`load_bundle` and :func:`validate_bundle` also emit each
+        as a :class:`~engine.errors.BundleWarning`.
     """
 
     meta: BundleMeta
     nodes: pd.DataFrame
     edges: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
 
 # ----------------------------------------------------------------------------
@@ -190,7 +199,8 @@ def load_bundle(path: str | Path) -> Bundle:
     >>> b.edges.columns.tolist()                     # doctest: +SKIP
     ['source', 'target', 'layer', 'kind', 'weight']
     """
-    bundle, defects = _load(path)
+    bundle, defects, notes = _load(path)
+    _warn(notes)
     if defects or bundle is None:
         n = len(defects)
         raise BundleError(f"bundle {path} has {n} defect{'s' if n != 1 else ''}", defects)
@@ -207,7 +217,14 @@ def validate_bundle(path: str | Path) -> list[Defect]:
     Excel alike, or the line for ``bundle.toml`` parse errors; ``None`` for
     whole-file or whole-column defects.
     """
-    return _load(path)[1]
+    _, defects, notes = _load(path)
+    _warn(notes)
+    return defects
+
+
+def _warn(notes: list[str]) -> None:
+    for note in notes:
+        warnings.warn(note, BundleWarning, stacklevel=3)
 
 
 def default_bundle_path() -> Path:
@@ -489,7 +506,12 @@ def _scan_csv(path: Path, file: str, encoding: str | None, out: list[Defect]) ->
     reported with its line.
     """
     failures: list[tuple[int, str]] = []
-    for enc in (encoding,) if encoding else _AUTO_ENCODINGS:
+    candidates = _AUTO_ENCODINGS
+    if not encoding:
+        with open(path, "rb") as fh:
+            if fh.read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                candidates = ("utf-16",) + _AUTO_ENCODINGS  # Excel's "Unicode text" export
+    for enc in (encoding,) if encoding else candidates:
         codec = "utf-8-sig" if codecs.lookup(enc).name == "utf-8" else enc
         dec = codecs.getincrementaldecoder(codec)("strict")
         head = ""
@@ -508,6 +530,9 @@ def _scan_csv(path: Path, file: str, encoding: str | None, out: list[Defect]) ->
                     fh.seek(0)
                     line = fh.read(at).count(b"\n") + 1
                     failed = (line, f"not valid {enc}: byte 0x{e.object[e.start:e.start + 1].hex()} at line {line}")
+                    break
+                except UnicodeError as e:  # e.g. "UTF-16 stream does not start with BOM": no byte position
+                    failed = (1, f"not valid {enc}: {e}")
                     break
                 if not chunk:
                     break
@@ -532,12 +557,19 @@ def _scan_csv(path: Path, file: str, encoding: str | None, out: list[Defect]) ->
             out.append(Defect(file, None, None, "the file is empty; expected a header row and data rows"))
             return None
         inner = (0 <= first_blank < last_content) or head.startswith(("\n", "\r"))
+        # the byte scan for blank lines assumes an ASCII-compatible encoding: read
+        # UTF-16 / UTF-32 files by the exact-row path (they are small: Excel exports)
+        inner = inner or codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
         header = next(csv.reader(io.StringIO(head)), [])
         return _CsvScan(codec, header, inner)
-    how = "declared in bundle.toml [tables] encoding" if encoding else "tried automatically"
+    if encoding:
+        how, expected = ("declared in bundle.toml [tables] encoding",
+                         f"expected {encoding} text: [tables] encoding applies to every CSV table of the bundle")
+    else:
+        how, expected = ("tried automatically", "expected UTF-8 or GBK/GB18030 text (or UTF-16 with a byte-order "
+                                                "mark), or set [tables] encoding in bundle.toml")
     out.append(Defect(file, failures[0][0], None,
-                      f"cannot decode the file ({how}): " + "; ".join(f[1] for f in failures)
-                      + "; expected UTF-8 or GBK/GB18030 text, or set [tables] encoding in bundle.toml"))
+                      f"cannot decode the file ({how}): " + "; ".join(f[1] for f in failures) + "; " + expected))
     return None
 
 
@@ -878,7 +910,9 @@ class _Meta(NamedTuple):
 def _read_meta(root: Path, out: list[Defect]) -> _Meta:
     f = root / META_FILE
     doc: dict = {}
-    if not f.is_file():
+    if _outside(root, f):
+        out.append(Defect(META_FILE, None, None, _OUTSIDE))
+    elif not f.is_file():
         out.append(Defect(META_FILE, None, None,
                           f"missing: the bundle folder {root} has no {META_FILE}; expected one with "
                           "name, as_of, unit and a [synthetic] table"))
@@ -1035,12 +1069,27 @@ def _meta_values(doc: dict) -> _Meta:
     )
 
 
+_OUTSIDE = ("a symbolic link that leaves the bundle folder; refusing to read it (as paths with '..' are refused); "
+            "expected a file inside the folder (copy it there)")
+
+
+def _outside(root: Path, p: Path) -> bool:
+    """``p``, with every symbolic link on its way followed, is not inside ``root`` (resolved)."""
+    try:
+        return not p.resolve(strict=False).is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links
+        return True
+
+
 def _resolve_table(root: Path, meta: _Meta, which: str, out: list[Defect]) -> tuple[Path, str] | None:
     declared = meta.tables.get(which)
     if declared is not None:
         p = Path(declared)
         if p.is_absolute() or ".." in p.parts or p.suffix.lower() not in TABLE_FORMATS:
             return None  # already reported by _check_meta
+        if _outside(root, root / p):
+            out.append(Defect(p.as_posix(), None, None, _OUTSIDE))
+            return None
         if not (root / p).is_file():
             out.append(Defect(META_FILE, None, f"tables.{which}",
                               f"table file {declared!r} does not exist in the bundle folder; "
@@ -1049,6 +1098,9 @@ def _resolve_table(root: Path, meta: _Meta, which: str, out: list[Defect]) -> tu
         return root / p, p.as_posix()
     for ext in TABLE_FORMATS:
         p = root / f"{which}{ext}"
+        if _outside(root, p):
+            out.append(Defect(p.name, None, None, _OUTSIDE))
+            return None
         if p.is_file():
             return p, p.name
     names = ", ".join(f"{which}{e}" for e in TABLE_FORMATS)
@@ -1200,6 +1252,12 @@ def _check_nodes(t: _Table, unit: str, factor: float, out: list[Defect]):
                      f"unknown node types; expected one of: {', '.join(NODE_TYPES)}")
         types = _as_text(t.columns["type"])
         frame["type"] = types
+        type_code = lut[tc.codes].astype(np.int8)
+        if n and not (types == "province").any():
+            out.append(Defect(t.file, None, "type", "no node of type 'province'; expected at least one province "
+                                                    "(a stress run reports which provinces are hit)"))
+    else:
+        type_code = None
     is_prov = (types == "province").to_numpy() if types is not None else np.zeros(n, dtype=bool)
 
     if "province" in t.columns:
@@ -1241,7 +1299,11 @@ def _check_nodes(t: _Table, unit: str, factor: float, out: list[Defect]):
         else:
             values = np.full(n, np.nan if dtype == "float" else 0.0)
         if dtype == "amount":
-            values = values * factor if factor != 1.0 else values
+            values, big = _to_yuan(t, col, values, bad_cells.get(col), unit, factor, out)
+            if col in bad_cells:
+                bad_cells[col] = bad_cells[col] | big
+        if col in COLUMN_RANGES and col in t.columns:
+            _range_defects(t, col, values, out)
         frame[col] = values.astype(np.int64) if dtype == "count" else values
 
     if "fiscal_capacity" in t.columns and ids is not None:
@@ -1253,7 +1315,40 @@ def _check_nodes(t: _Table, unit: str, factor: float, out: list[Defect]):
 
     nodes = pd.DataFrame({c: frame[c].astype("str") if NODE_COLUMNS[c][0] == "str" else frame[c]
                           for c in NODE_COLUMNS})
-    return nodes, lookup
+    return nodes, lookup, type_code
+
+
+def _to_yuan(t: _Table, col: str, values: np.ndarray, bad: np.ndarray | None, unit: str, factor: float,
+             out: list[Defect]) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts in yuan, and the cells above :data:`~engine.schema.MAX_AMOUNT_YUAN` (overflow included), each a defect."""
+    with np.errstate(over="ignore"):
+        yuan = values * factor if factor != 1.0 else values
+    big = yuan > MAX_AMOUNT_YUAN
+    if bad is not None:
+        big &= ~bad
+    if big.any():
+        u = unit or "yuan"
+        limit = f"{MAX_AMOUNT_YUAN / factor:g}"
+
+        def msg(p: int) -> str:
+            conv = "" if factor == 1.0 else (" (overflows float64 in yuan)" if np.isinf(yuan[p]) else
+                                             f" = {yuan[p]:.3g} yuan")
+            return (f"{_fmt_num(values[p])} {u}{conv} is above the largest amount allowed, {MAX_AMOUNT_YUAN:.0e} yuan; "
+                    f"expected an amount below {limit} {u} (is the unit in bundle.toml right?)")
+
+        _row_defects(out, t, col, big, msg, f"amounts above {MAX_AMOUNT_YUAN:.0e} yuan")
+        yuan = np.where(big, 0.0, yuan)
+    return yuan, big
+
+
+def _range_defects(t: _Table, col: str, values: np.ndarray, out: list[Defect]) -> None:
+    lo, hi, what = COLUMN_RANGES[col]
+    with np.errstate(invalid="ignore"):
+        outside = (values < lo) | (values > hi)
+    _row_defects(out, t, col, outside,
+                 lambda p: f"{_fmt_num(values[p])} is outside [{lo:g}, {hi:g}]; expected {what}",
+                 f"values outside [{lo:g}, {hi:g}]; expected {what}")
+    values[outside] = np.nan
 
 
 def _raw(t: _Table, col: str, p: int) -> str:
@@ -1266,12 +1361,15 @@ def _raw(t: _Table, col: str, p: int) -> str:
     return "0"
 
 
-def _check_edges(t: _Table, nodes_file: str | None, lookup, unit: str, factor: float, out: list[Defect]):
+def _check_edges(t: _Table, nodes_file: str | None, lookup, type_code, unit: str, factor: float,
+                 out: list[Defect], notes: list[str]):
     """Check the edges table; return the edges frame (ids -> positions) or None if unusable.
 
     ``lookup`` is ``(distinct node ids, first position of each)`` from
     :func:`_check_nodes`, or None when the nodes table is unusable (edge ids are
-    then not looked up).
+    then not looked up); ``type_code`` the node type of each node position
+    (index into ``NODE_TYPES``, -1 unknown) or None.  A note on duplicate edges
+    is appended to ``notes``.
     """
     _missing_columns(t, EDGE_COLUMNS, out)
     n = t.n
@@ -1328,17 +1426,69 @@ def _check_edges(t: _Table, nodes_file: str | None, lookup, unit: str, factor: f
         _row_defects(out, t, "kind", unknown,
                      lambda p: f"unknown kind {_code_text(kc, p)!r}; expected one of: {', '.join(ALL_EDGE_KINDS)}",
                      "unknown kinds")
+    if len(pos) == 2 and lay is not None and kin is not None and type_code is not None:
+        _endpoint_defects(t, pos, lay, kin, type_code, codes, out)
     weight = None
     if "weight" in t.columns:
-        weight = _numbers(t, "weight", "amount", unit, out, positive=True)[0]
-        if factor != 1.0:
-            weight *= factor
+        weight, bad = _numbers(t, "weight", "amount", unit, out, positive=True)
+        weight = _to_yuan(t, "weight", weight, bad, unit, factor, out)[0]
     if not (len(pos) == 2 and lay is not None and kin is not None and weight is not None):
         return None
+    if not out:
+        dup = _duplicate_rows(pos["source"], pos["target"], kin)
+        if dup.any():
+            k = int(dup.sum())
+            first = t.row(int(np.flatnonzero(dup)[0]))
+            notes.append(f"{t.file}: {_plural(k, 'duplicate edge')} (same source, target, layer and kind as an "
+                         f"earlier row; the first at row {first}): their weights are summed into one exposure")
     layer = pd.Categorical.from_codes(np.maximum(lay, 0), categories=list(LAYERS))
     kind = pd.Categorical.from_codes(np.maximum(kin, 0), categories=list(ALL_EDGE_KINDS))
     return pd.DataFrame({"source": pos["source"], "target": pos["target"],
                          "layer": layer, "kind": kind, "weight": weight}, copy=False)
+
+
+def _endpoint_defects(t: _Table, pos: dict, lay: np.ndarray, kin: np.ndarray, type_code: np.ndarray,
+                      codes: dict, out: list[Defect]) -> None:
+    """A defect per edge end whose node type :data:`~engine.schema.EDGE_ENDPOINTS` does not allow."""
+    K, T = len(ALL_EDGE_KINDS), len(NODE_TYPES)
+    allowed = {end: np.zeros((K, T), dtype=bool) for end in ("source", "target")}
+    for (layer, kind), (src_types, tgt_types) in EDGE_ENDPOINTS.items():
+        k = ALL_EDGE_KINDS.index(kind)
+        allowed["source"][k, [NODE_TYPES.index(x) for x in src_types]] = True
+        allowed["target"][k, [NODE_TYPES.index(x) for x in tgt_types]] = True
+    # other rows already have a layer, kind or self-loop defect
+    kind_ok = _kind_on_layer(lay, kin) & (pos["source"] != pos["target"])
+    for end in ("source", "target"):
+        p_ = pos[end]
+        tcode = np.where(p_ >= 0, type_code[np.maximum(p_, 0)], -1)
+        check = kind_ok & (p_ >= 0) & (tcode >= 0)
+        bad = np.zeros(len(p_), dtype=bool)
+        bad[check] = ~allowed[end][kin[check], tcode[check]]
+
+        def msg(p: int, end=end, tcode=tcode) -> str:
+            layer, kind = LAYERS[lay[p]], ALL_EDGE_KINDS[kin[p]]
+            ok = EDGE_ENDPOINTS[(layer, kind)][0 if end == "source" else 1]
+            return (f"{_code_text(codes[end], p)!r} is a node of type {NODE_TYPES[tcode[p]]!r}, which cannot be the "
+                    f"{end} of a {layer} / {kind} edge; expected a {end} of type {', '.join(ok)}")
+
+        _row_defects(out, t, end, bad, msg, f"{end} node types not allowed for the edge kind; "
+                                            "see engine.schema.EDGE_ENDPOINTS")
+
+
+def _kind_on_layer(lay: np.ndarray, kin: np.ndarray) -> np.ndarray:
+    """Boolean mask: the edge's kind is one of its layer's kinds (both codes valid)."""
+    table = np.array([[k in EDGE_KINDS[layer] for k in ALL_EDGE_KINDS] for layer in LAYERS])
+    return (lay >= 0) & (kin >= 0) & table[np.maximum(lay, 0), np.maximum(kin, 0)]
+
+
+def _duplicate_rows(src: np.ndarray, tgt: np.ndarray, kin: np.ndarray) -> np.ndarray:
+    """Boolean mask: the row repeats the (source, target, kind) of an earlier row (a kind has one layer)."""
+    n = int(max(src.max(initial=0), tgt.max(initial=0))) + 1
+    K = len(ALL_EDGE_KINDS)
+    if n * n * K < 2**62:
+        key = (src.astype(np.int64) * n + tgt) * K + kin
+        return pd.Series(key).duplicated().to_numpy()
+    return pd.DataFrame({"s": src, "t": tgt, "k": kin}).duplicated().to_numpy()
 
 
 # ----------------------------------------------------------------------------
@@ -1356,7 +1506,8 @@ def _content_hash(files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def _load(path: str | Path) -> tuple[Bundle | None, list[Defect]]:
+def _load(path: str | Path) -> tuple[Bundle | None, list[Defect], list[str]]:
+    """The one code path of :func:`load_bundle` and :func:`validate_bundle`: (bundle, defects, notes)."""
     root = Path(path)
     if root.is_file() and root.name == META_FILE:
         root = root.parent
@@ -1364,12 +1515,13 @@ def _load(path: str | Path) -> tuple[Bundle | None, list[Defect]]:
     if not root.is_dir():
         what = "is a file, not a bundle folder" if root.exists() else "does not exist"
         return None, [Defect(str(path), None, None,
-                             f"{what}; expected a folder with {META_FILE} and nodes / edges tables")]
+                             f"{what}; expected a folder with {META_FILE} and nodes / edges tables")], []
     root = root.resolve()
     meta = _read_meta(root, out)
     unit = meta.unit if meta.unit in UNITS else ""
     node_cols = tuple(c for c, (d, _, _) in NODE_COLUMNS.items() if d != "str")
-    nodes = edges = lookup = None
+    nodes = edges = lookup = type_code = None
+    notes: list[str] = []
     files: list[Path] = []
     nodes_file = None
     found = _resolve_table(root, meta, "nodes", out)
@@ -1378,23 +1530,23 @@ def _load(path: str | Path) -> tuple[Bundle | None, list[Defect]]:
         t = _read_table(found[0], found[1], (), node_cols, meta.encoding, out)
         files.append(found[0])
         if t is not None:
-            nodes, lookup = _check_nodes(t, unit, meta.factor, out)
+            nodes, lookup, type_code = _check_nodes(t, unit, meta.factor, out)
             del t
     found = _resolve_table(root, meta, "edges", out)
     if found:
         t = _read_table(found[0], found[1], _EDGE_CODE_COLUMNS, ("weight",), meta.encoding, out)
         files.append(found[0])
         if t is not None:
-            edges = _check_edges(t, nodes_file, lookup, unit, meta.factor, out)
+            edges = _check_edges(t, nodes_file, lookup, type_code, unit, meta.factor, out, notes)
             del t
     if out or nodes is None or edges is None:
-        return None, out
+        return None, out, notes
     bmeta = BundleMeta(
         name=meta.name, as_of=meta.as_of, unit=meta.unit, unit_factor=meta.factor,
         description=meta.description, sources=meta.sources, synthetic_parts=meta.parts,
         synthetic_note=meta.note, path=root, content_hash=_content_hash([root / META_FILE] + files),
     )
-    return Bundle(bmeta, nodes, edges), out
+    return Bundle(bmeta, nodes, edges, tuple(notes)), out, notes
 
 
 # ----------------------------------------------------------------------------

@@ -18,20 +18,41 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_options import bundle_argument, run_options
-from .errors import ContagionError
+from .cli_options import bundle_argument, lang_option, run_options
+from .errors import ContagionError, InputError
 
 
 def _handle_errors(fn):
-    """Turn engine errors into a clear message and the documented exit code."""
+    """Turn engine errors into a clear message and the documented exit code.
+
+    Bundle warnings (:class:`~engine.errors.BundleWarning`, e.g. duplicate edges) are
+    printed on stderr as ``warning: ...`` as they happen.  An operating-system error
+    about a named file (read-only folder, disk full) is bad input too: exit 2 with one
+    line naming the file, never a traceback.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        import warnings
+
+        from .errors import BundleWarning
+
+        def show(message, category, *_args, **_kw):
+            click.echo(f"warning: {message}", err=True)
+
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", BundleWarning)
+                warnings.showwarning = show
+                return fn(*args, **kwargs)
         except ContagionError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(err.exit_code)
+        except OSError as err:
+            if err.filename is None:
+                raise
+            click.echo(f"error: {err.filename}: {err.strerror or err}", err=True)
+            sys.exit(2)
 
     return wrapper
 
@@ -82,8 +103,9 @@ def validate(bundle):
 @main.command()
 @bundle_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@lang_option()
 @_handle_errors
-def info(bundle, as_json):
+def info(bundle, as_json, lang):
     """Summarise a bundle: counts by type and layer, totals, provincial debt ratios."""
     from .bundle import load_bundle
     from .info import bundle_info, render_info
@@ -95,7 +117,7 @@ def info(bundle, as_json):
 
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        render_info(summary)
+        render_info(summary, lang=lang)
 
 
 @main.command()
@@ -118,15 +140,17 @@ def generate(out, n_nodes, n_edges, seed, fmt):
 @run_options
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable result (result.json) instead of the summary.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Write result.json and the tables to this folder.")
-@click.option("--table-format", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True)
+@click.option("--table-format", type=click.Choice(["csv", "parquet", "xlsx"]), default="csv", show_default=True,
+              help="Tables beside result.json: one CSV / Parquet file per table, or one Excel workbook tables.xlsx.")
 @click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also estimate the contagion probability with this many Monte Carlo draws (0 = off).")
 @click.option("--spread", type=click.FloatRange(min=0), default=0.25, show_default=True,
               help="Log-normal spread of the calibrated parameters in the Monte Carlo draws.")
 @click.option("--min-provinces", type=click.IntRange(min=1), default=12, show_default=True,
               help="A draw counts as contagion when at least this many provinces are hit.")
+@lang_option()
 @_handle_errors
-def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode, draws, spread, min_provinces):
+def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode, draws, spread, min_provinces, lang):
     """Run a stress scenario on a bundle and summarise who is hit, when, and how much supply shrinks.
 
     With no arguments: the baseline scenario on the embedded China 2026 dataset.
@@ -135,6 +159,10 @@ def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode,
 
     from .runner import load_graph, run_stress
 
+    if out is not None:  # refuse a bad --out before the run, not after it
+        from .output import check_result_target
+
+        check_result_target(out, table_format)
     graph = load_graph(_bundle_path(bundle))
     with _progress(enabled=not as_json and graph.n > 200_000) as tick:
         result = run_stress(graph, scenario, params_file=params_file, data_mode=data_mode, progress=tick)
@@ -153,7 +181,7 @@ def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode,
     else:
         from .summary import render_summary
 
-        render_summary(result)
+        render_summary(result, lang=lang)
         if out is not None:
             click.echo(f"wrote {out}/result.json and tables ({table_format})")
 
@@ -161,8 +189,7 @@ def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode,
 @main.command()
 @click.option("--targets", "targets_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Targets TOML (e.g. targets/seed-2026.toml).")
-@click.option("--bundle", type=click.Path(path_type=Path, file_okay=False),
-              help="Bundle to calibrate on (default: the targets file's 'bundle', else the embedded dataset).")
+@bundle_argument
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("calibrated.toml"), show_default=True,
               help="Parameter file to write (use engine/calibrated.toml to update the shipped defaults).")
 @click.option("--starts", type=click.IntRange(min=1), default=5, show_default=True,
@@ -178,15 +205,23 @@ def calibrate(targets_file, bundle, out, starts, max_nfev, check):
     the held-out validation, and the spread of the fitted values across starts; writes
     the parameters and the fit. Ctrl-C keeps the best point so far in OUT's
     .checkpoint.toml (usable with --params) and exits 130.
+    BUNDLE (or --bundle): the bundle to calibrate on (default: the targets file's
+    'bundle', else the embedded dataset).
     """
     from .calibrate import calibrate as fit
     from .calibrate import load_targets, write_checkpoint, write_parameter_file
     from .parameters import CALIBRATED_FILE, load_parameters
     from .runner import load_graph
 
+    if not check:  # a read-only --out must not cost the whole fit: check it first
+        from .atomic import check_writable
+
+        if out.is_dir():
+            raise InputError(f"{out}: is a folder; --out names the parameter file to write")
+        check_writable(out, "parameter file")
+        if out.exists() and not _can_replace(out):
+            raise InputError(f"{out}: cannot write the parameter file: permission denied")
     targets = load_targets(targets_file)
-    if not check:
-        _check_writable(out)
     if bundle is None and targets.bundle not in ("", "default"):
         bundle = (targets.path.parent / targets.bundle)
     graph = load_graph(_bundle_path(bundle))
@@ -232,21 +267,6 @@ def calibrate(targets_file, bundle, out, starts, max_nfev, check):
     click.echo(f"wrote {out}")
 
 
-def _check_writable(path: Path) -> None:
-    """Refuse, before any long work, an output file that cannot be written."""
-    import os
-
-    from .errors import InputError
-
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; expected a file name for the parameter file")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.exists():
-        raise InputError(f"{path}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise InputError(f"{path}: not writable")
-
-
 def _calibration_progress(starts: int):
     """Progress of a calibration: one line per iteration with an ETA from the finished starts."""
     import time
@@ -270,12 +290,22 @@ def _calibration_progress(starts: int):
     return report
 
 
+def _can_replace(path: Path) -> bool:
+    """An existing file can be opened for writing (tried for real, without changing it)."""
+    try:
+        with open(path, "r+b"):
+            return True
+    except OSError:
+        return False
+
+
 @main.command()
 @bundle_argument
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="How many nodes to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@lang_option()
 @_handle_errors
-def keynodes(bundle, top, as_json):
+def keynodes(bundle, top, as_json, lang):
     """List key nodes: high connectivity and low substitutability (关键节点识别清单).
 
     Score = PageRank centrality x sqrt(dependence of counterparties) x sqrt(exposure on the node);
@@ -290,16 +320,65 @@ def keynodes(bundle, top, as_json):
         return
     from rich.table import Table
 
+    from .formatting import amount_scale
     from .summary import make_console
-    from .units import fmt_yuan
 
-    t = Table(title=f"Key nodes (top {top})")
-    for c in ("rank", "id", "name", "type", "province", "exposure on it", "counterparties", "dependence", "score"):
-        t.add_column(c, justify="right" if c in ("rank", "exposure on it", "counterparties", "dependence", "score") else "left")
+    zh = lang == "zh"
+    heads = (["排名", "编号", "名称", "类型", "省份", "对其敞口", "对手方数", "依赖度", "得分"] if zh else
+             ["rank", "id", "name", "type", "province", "exposure on it", "counterparties", "dependence", "score"])
+    s = amount_scale(kn["exposure_on_yuan"], lang)
+    t = Table(title=f"关键节点（前 {top} 个）" if zh else f"Key nodes (top {top})")
+    for i, c in enumerate(heads):
+        t.add_column(s.header(c) if i == 5 else c, justify="left" if i in (1, 2, 3, 4) else "right")
     for r in kn.itertuples():
-        t.add_row(str(r.rank), r.id, f"{r.name_zh} {r.name_en}", r.type, r.province, fmt_yuan(r.exposure_on_yuan),
-                  str(r.counterparties), f"{r.dependence:.2f}", f"{r.score:.3f}")
+        name = (r.name_zh or r.name_en) if zh else f"{r.name_zh} {r.name_en}"
+        t.add_row(str(r.rank), r.id, name, r.type, r.province, s.number(r.exposure_on_yuan),
+                  f"{r.counterparties:,}", f"{r.dependence:.2f}", f"{r.score:.3f}")
     make_console().print(t)
+
+
+@main.command()
+@click.option("--dir", "dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder with local scenario files (repeatable; default: the working directory).")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@lang_option()
+@_handle_errors
+def scenarios(dirs, as_json, lang):
+    """List the shipped scenarios and local ones (*.toml files with a [shock]), with their descriptions.
+
+    A local file that looks like a scenario but does not parse is listed with its error.
+    """
+    from .scenario_list import list_scenarios, render_scenarios
+
+    rows = list_scenarios(dirs or (Path("."),), lang=lang)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        render_scenarios(rows, lang=lang)
+
+
+@main.command()
+@click.option("--params", "params_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Parameter file to show (default: the shipped calibrated parameters).")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON.")
+@_handle_errors
+def params(params_file, as_json):
+    """The model parameters: value used, field default, unit, bounds, and source or fit.
+
+    Values come from engine.parameters.load_parameters (the shipped calibrated file
+    unless --params is given); definitions in docs/model.md.
+    """
+    from .scenario_list import parameter_rows, render_parameters
+
+    rows = parameter_rows(params_file)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        render_parameters(rows, params_file)
 
 
 class _progress:

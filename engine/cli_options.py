@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
 
 def bundle_argument(fn):
-    """Optional BUNDLE argument; defaults to the embedded china-2026 dataset."""
-    return click.argument("bundle", required=False, type=click.Path(path_type=Path, file_okay=False))(fn)
+    """The bundle folder, as ``--bundle PATH`` or as a positional BUNDLE (the same everywhere).
+
+    Both forms reach the command as one ``bundle`` keyword (None: the embedded
+    china-2026 dataset); giving both with different paths is a usage error.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args, bundle_pos=None, bundle_opt=None, **kwargs):
+        if bundle_pos is not None and bundle_opt is not None and bundle_pos != bundle_opt:
+            raise click.UsageError(f"two bundles given: BUNDLE {bundle_pos} and --bundle {bundle_opt}; give one")
+        return fn(*args, bundle=bundle_opt if bundle_opt is not None else bundle_pos, **kwargs)
+
+    path = click.Path(path_type=Path, file_okay=False)
+    wrapper = click.option("--bundle", "bundle_opt", type=path, metavar="PATH",
+                           help="Bundle folder (default: the embedded china-2026 dataset); "
+                                "a positional BUNDLE works too.")(wrapper)
+    return click.argument("bundle_pos", metavar="[BUNDLE]", required=False, type=path)(wrapper)
+
+
+def lang_option(default: str = "en"):
+    """--lang zh|en: the language of what the command prints or writes."""
+    return click.option("--lang", type=click.Choice(["zh", "en"]), default=default, show_default=True,
+                        help="Language of the output (zh: amounts in 亿元 / 万亿元; en: bn / trn yuan).")
 
 
 def run_options(fn):

@@ -60,6 +60,15 @@ class BundleError(InputError):
     """A graph bundle failed validation; ``defects`` lists every problem found."""
 
 
+class BundleWarning(UserWarning):
+    """A bundle is valid but holds something a user should know (e.g. duplicate edges, which are summed).
+
+    Emitted with :func:`warnings.warn` by :func:`engine.bundle.load_bundle` and
+    :func:`engine.bundle.validate_bundle`; the CLI prints each on stderr as
+    ``warning: ...`` and the weekly report logs it.
+    """
+
+
 class ScenarioError(InputError):
     """A scenario file is invalid (unknown key, bad value, selector matching nothing)."""
 

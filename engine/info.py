@@ -61,51 +61,86 @@ def bundle_info(bundle, thresholds=(1.2, 1.5)) -> dict:
     }
 
 
-def render_info(info: dict) -> None:
-    """Print ``bundle_info`` as readable tables (rich)."""
+#: The text of ``contagion info`` per language.
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "head": "[bold]{name}[/bold]  as of {as_of}  (declared unit {unit}, hash {hash})",
+        "synthetic": "synthetic parts: {parts} - {note}", "counts": "{n} nodes, {e} edges",
+        "t_types": "Nodes by type", "type": "type", "count": "count", "supply": "financing supply",
+        "lenders": "lenders total", "t_edges": "Edges by layer and kind", "layer": "layer", "kind": "kind",
+        "amount": "amount",
+        "t_ratios": "Provincial debt ratios (narrow = debt / fiscal capacity; broad adds LGFV debt)",
+        "id": "id", "province": "province", "debt": "debt", "fiscal": "fiscal capacity", "narrow": "narrow",
+        "broad": "broad",
+        "above": "Provinces above 120% / 150% (narrow): {n1} / {n2};  broad: {b1} / {b2}",
+        "brief": "(The brief's end-2025 figures, 14 / 7, rest on another denominator: see the bundle README.)",
+    },
+    "zh": {
+        "head": "[bold]{name}[/bold]  截至 {as_of}（声明单位 {unit}，哈希 {hash}）",
+        "synthetic": "合成部分：{parts} - {note}", "counts": "{n} 个节点，{e} 条连边",
+        "t_types": "按类型统计节点", "type": "类型", "count": "数量", "supply": "融资供给", "lenders": "放贷机构合计",
+        "t_edges": "按图层与类型统计连边", "layer": "图层", "kind": "类型", "amount": "金额",
+        "t_ratios": "各省债务率（窄口径 = 债务余额 / 综合财力；宽口径计入城投债务）",
+        "id": "编号", "province": "省份", "debt": "债务余额", "fiscal": "综合财力", "narrow": "窄口径", "broad": "宽口径",
+        "above": "债务率超过 120% / 150% 的省份（窄口径）：{n1} / {n2}；宽口径：{b1} / {b2}",
+        "brief": "（报告中 2025 年末的 14 / 7 个省份采用另一分母口径：见数据集 README。）",
+    },
+}
+
+
+def render_info(info: dict, lang: str = "en") -> None:
+    """Print ``bundle_info`` as readable tables (rich); amounts by :mod:`engine.formatting`, one unit per column."""
     from rich.table import Table
 
+    from .formatting import amount_scale
+    from .i18n import translate
     from .summary import make_console
-    from .units import fmt_yuan
 
+    T = TEXT[lang]
     con = make_console()
     b = info["bundle"]
-    con.print(f"[bold]{b['name']}[/bold]  as of {b['as_of']}  (declared unit {b['unit_declared']}, hash {b['content_hash'][:12]})")
+    con.print(T["head"].format(name=b["name"], as_of=b["as_of"], unit=b["unit_declared"], hash=b["content_hash"][:12]))
     if b["synthetic_parts"]:
-        con.print(f"synthetic parts: {', '.join(b['synthetic_parts'])} - {b['synthetic_note']}")
-    con.print(f"{info['nodes']:,} nodes, {info['edges']:,} edges")
+        con.print(T["synthetic"].format(parts="; ".join(translate(x, lang) for x in b["synthetic_parts"]),
+                                        note=translate(b["synthetic_note"], lang)))
+    con.print(T["counts"].format(n=f"{info['nodes']:,}", e=f"{info['edges']:,}"))
 
-    t = Table(title="Nodes by type")
-    t.add_column("type")
-    t.add_column("count", justify="right")
-    t.add_column("financing supply", justify="right")
     sup = info["totals_yuan"]["financing_supply_by_type"]
+    total = info["totals_yuan"]["financing_supply_lenders"]
+    s = amount_scale([*sup.values(), total], lang)
+    t = Table(title=T["t_types"])
+    t.add_column(T["type"])
+    t.add_column(T["count"], justify="right")
+    t.add_column(s.header(T["supply"]), justify="right")
     for k, v in info["nodes_by_type"].items():
-        t.add_row(k, f"{v:,}", fmt_yuan(sup[k]) if k in sup else "")
-    t.add_row("[bold]lenders total[/bold]", "", fmt_yuan(info["totals_yuan"]["financing_supply_lenders"]))
+        t.add_row(k, f"{v:,}", s.number(sup[k]) if k in sup else "")
+    t.add_row(f"[bold]{T['lenders']}[/bold]", "", s.number(total))
     con.print(t)
 
-    t = Table(title="Edges by layer and kind")
-    for c in ("layer", "kind", "count", "amount"):
-        t.add_column(c, justify="right" if c in ("count", "amount") else "left")
-    for r in info["edges_by_layer_kind"]:
-        t.add_row(r["layer"], r["kind"], f"{r['count']:,}", fmt_yuan(r["amount_yuan"]))
+    rows = info["edges_by_layer_kind"]
+    s = amount_scale([r["amount_yuan"] for r in rows], lang)
+    t = Table(title=T["t_edges"])
+    for key in ("layer", "kind", "count", "amount"):
+        t.add_column(s.header(T[key]) if key == "amount" else T[key],
+                     justify="right" if key in ("count", "amount") else "left")
+    for r in rows:
+        t.add_row(r["layer"], r["kind"], f"{r['count']:,}", s.number(r["amount_yuan"]))
     con.print(t)
 
     if info["provinces"]:
-        t = Table(title="Provincial debt ratios (narrow = debt / fiscal capacity; broad adds LGFV debt)")
-        for c in ("id", "province", "debt", "fiscal capacity", "narrow", "broad"):
-            t.add_column(c, justify="left" if c in ("id", "province") else "right")
-        for p in info["provinces"]:
-            t.add_row(
-                p["id"], f"{p['name_zh']} {p['name_en']}", fmt_yuan(p["debt_balance"]), fmt_yuan(p["fiscal_capacity"]),
-                f"{p['debt_ratio_narrow']:.1%}", f"{p['debt_ratio_broad']:.1%}",
-            )
+        ps = info["provinces"]
+        s_debt = amount_scale([p["debt_balance"] for p in ps], lang)
+        s_fis = amount_scale([p["fiscal_capacity"] for p in ps], lang)
+        t = Table(title=T["t_ratios"])
+        for key in ("id", "province", "debt", "fiscal", "narrow", "broad"):
+            head = s_debt.header(T[key]) if key == "debt" else s_fis.header(T[key]) if key == "fiscal" else T[key]
+            t.add_column(head, justify="left" if key in ("id", "province") else "right")
+        for p in ps:
+            name = p["name_zh"] if lang == "zh" else f"{p['name_zh']} {p['name_en']}"
+            t.add_row(p["id"], name, s_debt.number(p["debt_balance"]), s_fis.number(p["fiscal_capacity"]),
+                      f"{p['debt_ratio_narrow']:.1%}", f"{p['debt_ratio_broad']:.1%}")
         con.print(t)
         c = info["debt_ratio_counts"]
-        con.print(
-            "Provinces above 120% / 150% (narrow): "
-            f"{c['narrow_above_120pct']} / {c['narrow_above_150pct']};  broad: "
-            f"{c['broad_above_120pct']} / {c['broad_above_150pct']}"
-        )
-        con.print("(The brief's end-2025 figures, 14 / 7, rest on another denominator: see the bundle README.)")
+        con.print(T["above"].format(n1=c["narrow_above_120pct"], n2=c["narrow_above_150pct"],
+                                    b1=c["broad_above_120pct"], b2=c["broad_above_150pct"]))
+        con.print(T["brief"])

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .formatting import hours_for_table
 
 SCHEMA_NAME = "contagion-engine/result"
 SCHEMA_VERSION = "2.0"
@@ -203,7 +204,7 @@ class CascadeResult:
             out = df.astype(object).where(pd.notna(df), None)
             return [{k: _py(v) for k, v in row.items()} for row in out.to_dict(orient="records")]
 
-        worst = self.worst_institutions(10)[
+        worst = hours_for_table(self.worst_institutions(10))[
             ["id", "type", "province", "name_zh", "name_en", "distress", "loss_yuan", "supply_cut_yuan", "first_hit_hour"]
         ]
         return {
@@ -211,7 +212,7 @@ class CascadeResult:
             "schema_version": SCHEMA_VERSION,
             **self.meta,
             "headline": self.headline,
-            "provinces": clean(self.provinces),
+            "provinces": clean(hours_for_table(self.provinces)),
             "by_type": clean(self.by_type),
             "sectors": clean(self.sectors),
             "worst_institutions": clean(worst),

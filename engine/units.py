@@ -36,16 +36,11 @@ def unit_factor(unit: str) -> float:
 
 
 def fmt_yuan(amount: float) -> str:
-    """Human-readable amount: trillions (万亿) / hundred-millions (亿) / yuan.
+    """Deprecated alias of :func:`engine.formatting.fmt_amount` (English): the one formatter of amounts.
 
-    >>> fmt_yuan(1.8e12)
-    '1.80 trn yuan'
-    >>> fmt_yuan(3.2e10)
-    '320 亿 yuan'
+    >>> fmt_yuan(1.8e12), fmt_yuan(3.2e10)
+    ('1.80 trn yuan', '32.0 bn yuan')
     """
-    a = abs(amount)
-    if a >= 1e12:
-        return f"{amount / 1e12:.2f} trn yuan"
-    if a >= 1e8:
-        return f"{amount / 1e8:,.0f} 亿 yuan"
-    return f"{amount:,.0f} yuan"
+    from .formatting import fmt_amount
+
+    return fmt_amount(amount)

@@ -3,7 +3,8 @@
 * docs/model.md: the parameter table (from engine.parameters), the calibration fit
   (from engine/calibrated.toml), the hit-threshold sweep and the sensitivity of the
   unsourced parameters (both run the model);
-* docs/cli.md: the CLI reference, from each command's --help.
+* docs/cli.md: the CLI reference, from each command's --help;
+* docs/bundle-format.md: the table of node types each edge kind may join (from engine.schema).
 
 ``tests/test_docs.py`` fails when a committed doc differs from what this writes.
 """
@@ -131,6 +132,16 @@ def sensitivity_table() -> str:
     return "\n".join(lines)
 
 
+def endpoints_table() -> str:
+    """docs/bundle-format.md: the node types each (layer, kind) may join (engine.schema.EDGE_ENDPOINTS)."""
+    from engine.schema import EDGE_ENDPOINTS
+
+    lines = ["| `layer` | `kind` | source types | target types |", "|---|---|---|---|"]
+    for (layer, kind), (src, tgt) in EDGE_ENDPOINTS.items():
+        lines.append(f"| `{layer}` | `{kind}` | {', '.join(src)} | {', '.join(tgt)} |")
+    return "\n".join(lines)
+
+
 def cli_reference() -> str:
     from click.testing import CliRunner
 
@@ -159,7 +170,8 @@ def render() -> dict[Path, str]:
     model = fill(model, "calibration", calibration_table())
     model = fill(model, "sweep", sweep_table())
     model = fill(model, "sensitivity", sensitivity_table())
-    return {ROOT / "docs/model.md": model, ROOT / "docs/cli.md": cli_reference()}
+    fmt = fill((ROOT / "docs/bundle-format.md").read_text(encoding="utf-8"), "endpoints", endpoints_table())
+    return {ROOT / "docs/model.md": model, ROOT / "docs/cli.md": cli_reference(), ROOT / "docs/bundle-format.md": fmt}
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from engine.bundle import (
     validate_bundle,
     write_bundle,
 )
-from engine.errors import BundleError, Defect, InputError
+from engine.errors import BundleError, BundleWarning, Defect, InputError
 from engine.schema import ALL_EDGE_KINDS, EDGE_COLUMNS, EDGE_KINDS, LAYERS, NODE_COLUMNS, NODE_TYPES
 from engine.units import UNITS
 
@@ -117,11 +117,78 @@ def test_duplicate_edges_are_kept_for_summing(good):
 # ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("twin", ["good_gbk", "good_yi", "good_bom_crlf"])
+@pytest.mark.parametrize("twin", ["good_gbk", "good_yi", "good_bom_crlf", "good_utf16"])
 def test_csv_twins_load_identically(good, twin):
     # Exact equality (check_exact): the 亿元 amounts are binary fractions
     # (e.g. 150.25, 35.5), so amount * 1e8 is exact in float64.
     assert_same_graph(good, load_bundle(BUNDLES / twin))
+
+
+def test_utf16_with_a_byte_order_mark_is_read_without_declaring_it(good, tmp_path):
+    dst = tmp_path / "u16"
+    shutil.copytree(BUNDLES / "good_utf16", dst)
+    toml = (dst / "bundle.toml").read_text(encoding="utf-8").replace('encoding = "utf-16"', "")
+    (dst / "bundle.toml").write_text(toml, encoding="utf-8")
+    assert (dst / "nodes.csv").read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    assert_same_graph(good, load_bundle(dst))
+
+
+def test_utf16_rows_are_exact(tmp_path):
+    dst = tmp_path / "u16"
+    shutil.copytree(BUNDLES / "good_utf16", dst)
+    text = (dst / "edges.csv").read_bytes().decode("utf-16").replace(",bond,3000000000", ",bond,-3")
+    lines = text.splitlines()
+    (dst / "edges.csv").write_bytes(("\n".join(lines[:3] + [""] + lines[3:]) + "\n").encode("utf-16"))
+    (d,) = validate_bundle(dst)
+    assert (d.file, d.row, d.column) == ("edges.csv", 15, "weight")  # the blank line 4 counts
+
+
+def test_duplicate_edges_are_a_warning_with_their_count(tmp_path):
+    with pytest.warns(BundleWarning, match=r"edges.csv: 1 duplicate edge .* the first at row 14\): their weights "
+                                           "are summed"):
+        b = load_bundle(GOOD)
+    assert len(b.notes) == 1 and "1 duplicate edge" in b.notes[0]
+    with pytest.warns(BundleWarning, match="1 duplicate edge"):
+        assert validate_bundle(GOOD) == []  # validate says the same as load: one code path
+    dst = copy_good(tmp_path)
+    lines = (dst / "edges.csv").read_text(encoding="utf-8").splitlines()
+    (dst / "edges.csv").write_text("\n".join(lines[:-1] + [lines[2]] * 3) + "\n", encoding="utf-8")
+    with pytest.warns(BundleWarning, match=r"3 duplicate edges .* the first at row 14\)"):
+        load_bundle(dst)
+    import warnings
+
+    (dst / "edges.csv").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BundleWarning)
+        assert load_bundle(dst).notes == ()
+
+
+def test_node_amounts_above_the_limit_name_the_unit(tmp_path):
+    dst = tmp_path / "yi"
+    shutil.copytree(BUNDLES / "good_yi", dst)
+    text = (dst / "nodes.csv").read_text(encoding="utf-8").replace(",12500,4500,", ",12500,4.5e300,")
+    (dst / "nodes.csv").write_text(text, encoding="utf-8")
+    (d,) = validate_bundle(dst)
+    assert (d.file, d.row, d.column) == ("nodes.csv", 2, "fiscal_capacity")
+    assert d.message.startswith("4.5e+300 亿元 (overflows float64 in yuan) is above the largest amount allowed")
+
+
+def test_symlinked_folder_on_the_way_out_is_refused(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.copy(GOOD / "nodes.csv", outside / "nodes.csv")
+    dst = copy_good(tmp_path)
+    (dst / "nodes.csv").unlink()
+    (dst / "data").symlink_to(outside, target_is_directory=True)
+    (dst / "bundle.toml").write_text((dst / "bundle.toml").read_text(encoding="utf-8")
+                                     + '\n[tables]\nnodes = "data/nodes.csv"\n', encoding="utf-8")
+    (d,) = validate_bundle(dst)
+    assert (d.file, d.column) == ("data/nodes.csv", None) and "leaves the bundle folder" in d.message
+    inside = copy_good(tmp_path, "inside")  # a link that stays inside the folder is fine
+    (inside / "tables").mkdir()
+    (inside / "nodes.csv").rename(inside / "tables" / "nodes.csv")
+    (inside / "nodes.csv").symlink_to("tables/nodes.csv")
+    assert validate_bundle(inside) == []
 
 
 def test_gbk_twin_really_is_gbk():
@@ -272,6 +339,27 @@ BROKEN = {
     "infinite_weight": ("edges.csv", 9, "weight", ["infinite value inf", "expected an amount > 0 in 元"], "inf"),
     "zero_weight": ("edges.csv", 10, "weight", ["weight is 0", "expected an amount > 0 in 元"], ",0"),
     "blank_weight": ("edges.csv", 11, "weight", ["blank weight (counts as 0)", "expected an amount > 0 in 元"], None),
+    # issue 9: inputs that used to validate and then mislead the run
+    "overflow_weight_yi": ("edges.csv", 2, "weight", ["1e+301 亿元 (overflows float64 in yuan)",
+                                                      "above the largest amount allowed, 1e+18 yuan",
+                                                      "expected an amount below 1e+10 亿元"], "1e301"),
+    "huge_weight": ("edges.csv", 3, "weight", ["1e+308 元 is above the largest amount allowed"], "1e308"),
+    "no_provinces": ("nodes.csv", None, "type", ["no node of type 'province'",
+                                                 "expected at least one province"], None),
+    "lat_out_of_range": ("nodes.csv", 2, "lat", ["999 is outside [-90, 90]", "expected a latitude"], "999"),
+    "lon_out_of_range": ("nodes.csv", 3, "lon", ["-500 is outside [-180, 180]", "expected a longitude"], "-500"),
+    "endpoint_source_type": ("edges.csv", 7, "source",
+                             ["'GZ-DATA1' is a node of type 'data_platform', which cannot be the source of a "
+                              "guarantee / implicit_support edge", "expected a source of type province, lgfv"],
+                             "GZ-DATA1,JS-BANK1"),
+    "endpoint_target_type": ("edges.csv", 6, "target",
+                             ["'GZ' is a node of type 'province', which cannot be the target of a funding / "
+                              "interbank edge", "expected a target of type bank, trust"], "JS-WMP1,GZ"),
+    "symlink_outside": ("nodes.csv", None, None, ["a symbolic link that leaves the bundle folder",
+                                                  "refusing to read it"], None),
+    "utf16_declared_partly": ("edges.csv", 1, None, ["declared in bundle.toml [tables] encoding",
+                                                     "not valid utf-16: UTF-16 stream does not start with BOM",
+                                                     "[tables] encoding applies to every CSV table"], None),
 }
 
 
@@ -291,6 +379,8 @@ def test_broken_bundle_has_exactly_its_defect(name):
     assert (d.file, d.row, d.column) == (file, row, column)
     for part in parts:
         assert part in d.message
+    if name == "symlink_outside":  # the target's content is never echoed
+        assert "TOP-SECRET" not in d.message
     if cell is not None:  # the row number is the file's line: the bad cell is on it
         line = (folder / file).read_bytes().decode("utf-8").splitlines()[row - 1]
         assert cell in line
@@ -517,14 +607,14 @@ def test_parquet_integer_ids_and_null_amounts(tmp_path):
                           "fiscal_capacity": [3, 0], "compliance_cost_ratio": [0, 0.5],
                           "firm_count": [0, 0], "output": [0, 0]})
     meta = {"name": "ints", "as_of": "2025-12-31", "unit": "万元", "synthetic": {"parts": []}}
-    edges = pd.DataFrame({"source": [1], "target": [0], "layer": ["guarantee"], "kind": ["guarantee"],
+    edges = pd.DataFrame({"source": [0], "target": [1], "layer": ["guarantee"], "kind": ["implicit_support"],
                           "weight": [2]})
     write_bundle(dst, meta=meta, nodes=nodes, edges=edges, fmt="parquet")
     pq.write_table(pa.Table.from_pandas(nodes, preserve_index=False), dst / "nodes.parquet")  # int ids
     b = load_bundle(dst)
     assert b.nodes["id"].tolist() == ["1", "2"]
     assert b.nodes["equity"].tolist() == [0.0, 5e4]  # null -> 0; 万元 -> yuan
-    assert b.edges.iloc[0].tolist() == [1, 0, "guarantee", "guarantee", 2e4]
+    assert b.edges.iloc[0].tolist() == [0, 1, "guarantee", "implicit_support", 2e4]
 
 
 def test_large_parquet_is_vectorised_and_rows_are_exact(tmp_path):
@@ -539,9 +629,9 @@ def test_large_parquet_is_vectorised_and_rows_are_exact(tmp_path):
     nodes.insert(3, "name_zh", "银行")
     nodes.insert(4, "name_en", "bank")
     nodes.loc[0, "fiscal_capacity"] = 1.0
-    src = rng.integers(0, n, m)
-    tgt = (src + rng.integers(1, n, m)) % n
-    edges = pd.DataFrame({"source": src, "target": tgt, "layer": "funding", "kind": "loan",
+    src = rng.integers(1, n, m)  # banks only: node 0 is the province
+    tgt = 1 + (src - 1 + rng.integers(1, n - 1, m)) % (n - 1)
+    edges = pd.DataFrame({"source": src, "target": tgt, "layer": "funding", "kind": "interbank",
                           "weight": rng.uniform(1, 2, m)})
     edges.loc[150_000, "target"] = edges.loc[150_000, "source"]  # self-loop, late row group
     edges.loc[190_001, "weight"] = -3.0

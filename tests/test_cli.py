@@ -92,3 +92,67 @@ def test_validate_and_info_on_the_embedded_dataset(runner):
     res = runner.invoke(main, ["info", "--json"])
     info = json.loads(res.output)
     assert info["nodes_by_type"]["province"] == 31
+
+
+GOOD = ROOT / "tests" / "bundles" / "good"
+
+
+def test_tables_hold_plain_yuan_and_not_hit_is_an_empty_cell(runner, tmp_path):
+    import pandas as pd
+
+    res = runner.invoke(main, ["stress", "--bundle", str(GOOD), "--out", str(tmp_path / "run")])
+    assert res.exit_code == 0, res.output
+    nodes = pd.read_csv(tmp_path / "run" / "nodes.csv", dtype=str, keep_default_na=False)
+    provinces = pd.read_csv(tmp_path / "run" / "provinces.csv", dtype=str, keep_default_na=False)
+    assert "" in set(nodes["first_hit_hour"]) and "-1" not in set(nodes["first_hit_hour"])
+    assert all(v == "" or v.isdigit() for v in provinces["hit_hour"])  # no "3.0", no -1
+    yuan = [c for c in nodes.columns if c.endswith("_yuan")]
+    assert "loss_yuan" in yuan and all(float(v) >= 0 for c in yuan for v in nodes[c])  # plain yuan numbers
+
+
+def test_xlsx_export_is_one_workbook_with_the_csv_columns(runner, tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    for fmt in ("csv", "xlsx"):
+        res = runner.invoke(main, ["stress", "--bundle", str(GOOD), "--out", str(tmp_path / fmt), "--table-format", fmt])
+        assert res.exit_code == 0, res.output
+    wb = openpyxl.load_workbook(tmp_path / "xlsx" / "tables.xlsx", read_only=True)
+    assert wb.sheetnames == ["nodes", "provinces", "by_type", "sectors", "timeline"]
+    for name in wb.sheetnames:
+        header = [c.value for c in next(wb[name].iter_rows(max_row=1))]
+        assert header == list(pd.read_csv(tmp_path / "csv" / f"{name}.csv", nrows=0).columns)
+    assert sorted(p.name for p in (tmp_path / "xlsx").iterdir()) == ["result.json", "tables.xlsx"]
+
+
+def test_scenarios_and_params_commands(runner, tmp_path, monkeypatch):
+    mine = tmp_path / "mine.toml"
+    mine.write_text('name = "mine"\ndescription = "my own"\n[shock]\ntype = "lgfv"\n', encoding="utf-8")
+    (tmp_path / "broken.toml").write_text('name = "b"\n[shock]\ntype = "nope"\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(main, ["scenarios", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in json.loads(res.output)}
+    assert rows["baseline-2026"]["where"] == "shipped" and rows["case-q4-2025"]["horizon_hours"] == 336
+    assert rows["mine"]["description"] == "my own" and rows["mine"]["where"] == "mine.toml"
+    assert rows["broken"]["error"] and "x" not in rows  # not a scenario: not listed
+    res = runner.invoke(main, ["scenarios", "--lang", "zh"])
+    assert res.exit_code == 0 and "债务率超过 150%" in res.output
+    res = runner.invoke(main, ["params", "--json"])
+    assert res.exit_code == 0
+    params = {r["name"]: r for r in json.loads(res.output)}
+    from engine.parameters import describe, load_parameters
+
+    assert set(params) == {d["name"] for d in describe()}
+    assert all(params[k]["value"] == v for k, v in load_parameters().as_dict().items() if k in params)
+    res = runner.invoke(main, ["params"])
+    assert res.exit_code == 0 and "Model parameters" in res.output and "lgd" in res.output
+
+
+@pytest.mark.parametrize("command", ["stress", "info", "keynodes"])
+def test_lang_zh(runner, command):
+    res = runner.invoke(main, [command, "--bundle", str(GOOD), "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    assert "亿元" in res.output or "万亿元" in res.output
+    assert " yuan" not in res.stdout

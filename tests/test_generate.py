@@ -239,11 +239,13 @@ def test_bench_runs_end_to_end_on_a_tiny_bundle(tmp_path, capsys):
     assert report["bundle"]["cached"] is False and report["bundle"]["generate_s"] > 0
     assert (tmp_path / "5000-50000-0" / "bundle.toml").is_file()
     figs = {k: f for c in report["cases"] for k, f in c["figures"].items()}
-    assert [c["case"] for c in report["cases"]] == ["load_build", "matvec", "debtrank", "stress_72h", "embedded_stress_cli", "peak_memory"]
+    assert [c["case"] for c in report["cases"]] == ["load_build", "matvec", "debtrank", "stress_72h", "batched_clock",
+                                                          "embedded_stress_cli", "peak_memory"]
     assert figs["nodes"]["value"] == 5000 and figs["edges"]["value"] == 50000
     assert figs["load_build_s"]["passed"] is True and figs["peak_rss_gib"]["passed"] is True
     assert figs["converged"]["value"] is True and figs["iterations"]["value"] >= 1
     assert figs["step_over_matvec"]["target"] == 3.0 and figs["step_over_matvec"]["value"] > 0
+    assert figs["batch_monotone"]["value"] == 1.0 and figs["batch_per_scenario_s"]["value"] > 0
     for label in ("load + build", "one iteration / one mat-vec", "peak RSS (whole run)", "numpy", "scipy"):
         assert label in printed
     # a second run reuses the cached bundle

@@ -222,7 +222,7 @@ def test_aggregation_by_membership_matrix_hand_worked(good):
         ("group:JS", "group:GZ", "funding"): (18_550_000_000, 2),  # BANK1->LGFV1 (15e9), WMP1->LGFV1 (3.55e9)
         ("group:JS", "group:national", "supply_chain"): (2_000_000_000, 1),
         ("group:national", "group:GZ", "data"): (6_000_000_000, 1),
-        ("group:GZ", "group:JS", "data"): (2_500_000_000, 1),
+        ("group:JS", "group:GZ", "data"): (2_500_000_000, 1),
     }
     assert d["provinces"]["id"] == ["GZ", "JS"]
     assert d["nodes"]["ring"] == [0, 1, -1]
@@ -321,7 +321,7 @@ def test_cli_writes_the_map(tmp_path):
     out = tmp_path / "m.html"
     res = CliRunner().invoke(map_command, [str(GOOD), "--out", str(out), "--lang", "en", "--key-nodes", str(ranks)])
     assert res.exit_code == 0, res.output
-    assert res.output.startswith(f"wrote {out} (") and "9 nodes; 12 of 12 links; colours every 1 h" in res.output
+    assert res.stdout.startswith(f"wrote {out} (") and "9 nodes; 12 of 12 links; colours every 1 h" in res.stdout
     html = out.read_text(encoding="utf-8")
     assert '<html lang="en">' in html and "Industrial-finance contagion map" in html
 

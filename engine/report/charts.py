@@ -6,10 +6,12 @@ copied from the input, so the numbers published beside a chart are the numbers i
 shows.  The weekly report writes them into the ``<img>``'s ``data-values``
 attribute and into ``summary.json``; a test checks that both agree with the run.
 
-Amounts are plotted in yuan; only the tick labels are scaled (10^9 yuan in
-English, 亿元 = 10^8 yuan in Chinese).  Text inside the images falls back to
-English when no CJK font is installed (the surrounding HTML is always in the
-chosen language).
+Amounts are plotted in yuan; only the tick labels are scaled, in the unit that
+:func:`engine.formatting.amount_scale` chooses for the values drawn (bn / trn yuan
+in English, 亿元 / 万亿元 in Chinese), and the axis label names it.  Text inside the
+images needs a font with CJK glyphs for Chinese (Debian: fonts-noto-cjk, which
+``.ci/run`` installs); without one it falls back to English, units included (the
+surrounding HTML is always in the chosen language).
 """
 
 from __future__ import annotations
@@ -26,12 +28,11 @@ PREVIOUS_COLOUR = "#9aa5b1"
 DPI = 150
 
 _TEXT = {
-    "en": {"hour": "hours after the shock", "provinces_hit": "provinces hit", "amount": "bn yuan",
-           "funding": "funding", "supply_chain": "supply chain", "data": "data", "this_week": "this week"},
-    "zh": {"hour": "冲击后小时数", "provinces_hit": "受波及省份数", "amount": "亿元",
-           "funding": "资金链", "supply_chain": "供应链", "data": "数据链", "this_week": "本周"},
+    "en": {"hour": "hours after the shock", "provinces_hit": "provinces hit", "funding": "funding",
+           "supply_chain": "supply chain", "data": "data", "this_week": "this week"},
+    "zh": {"hour": "冲击后小时数", "provinces_hit": "受波及省份数", "funding": "资金链",
+           "supply_chain": "供应链", "data": "数据链", "this_week": "本周"},
 }
-_SCALE = {"en": 1e9, "zh": 1e8}
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,8 +66,11 @@ def _text(lang: str) -> dict:
     return _TEXT["zh"] if lang == "zh" and cjk_font() else _TEXT["en"]
 
 
-def _scale(lang: str) -> float:
-    return _SCALE["zh"] if lang == "zh" and cjk_font() else _SCALE["en"]
+def _scale(values, lang: str):
+    """The amount axis's :class:`~engine.formatting.AmountScale`, chosen from the values drawn."""
+    from ..formatting import amount_scale
+
+    return amount_scale(values, "zh" if lang == "zh" and cjk_font() else "en")
 
 
 def _figure(width: float, height: float, *, left: float = 0.65, bottom: float = 0.5, right: float = 0.15,
@@ -111,11 +115,12 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def _amount_axis(axis, lang: str) -> None:
+def _amount_axis(axis, scale) -> None:
+    """Tick labels in the scale's unit (the values stay in yuan); the axis label names the unit."""
     from matplotlib.ticker import FuncFormatter
 
-    s = _scale(lang)
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / s:,.0f}"))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / scale.factor:,g}"))
+    axis.set_label_text(scale.unit)
 
 
 @_styled
@@ -168,13 +173,12 @@ def channel_chart(chart_id: str, channels, amounts, *, previous=None, previous_l
                        label=previous_label)
         values["previous_shrinkage_yuan"] = [float(p.get_width()) for p in prev.patches]
         ax.legend(frameon=False, loc="lower right")
-    s = _scale(lang)
+    s = _scale(values["shrinkage_yuan"] + values.get("previous_shrinkage_yuan", []), lang)
     for p in cur.patches:
-        ax.annotate(f"{p.get_width() / s:,.0f}", (p.get_width(), p.get_y() + p.get_height() / 2),
+        ax.annotate(s.number(p.get_width()), (p.get_width(), p.get_y() + p.get_height() / 2),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(ys, [t.get(c, c) for c in channels])
-    _amount_axis(ax.xaxis, lang)
-    ax.set_xlabel(t["amount"])
+    _amount_axis(ax.xaxis, s)
     ax.margins(x=0.15)
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -202,8 +206,7 @@ def province_chart(chart_id: str, province_ids, by_channel: dict, *, lang: str =
         left = [a + b for a, b in zip(left, widths)]
     values["total_yuan"] = left
     ax.set_yticks(ys, ids)
-    _amount_axis(ax.xaxis, lang)
-    ax.set_xlabel(t["amount"])
+    _amount_axis(ax.xaxis, _scale(left, lang))
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
     ax.set_axisbelow(True)
     ax.legend(frameon=False, loc="lower right")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from ..cli_options import bundle_argument
+
 LOG_FORMAT = "%(asctime)s pid=%(process)d %(levelname)s %(name)s: %(message)s"
 
 
@@ -23,7 +25,8 @@ LOG_FORMAT = "%(asctime)s pid=%(process)d %(levelname)s %(name)s: %(message)s"
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Report configuration TOML (default: the built-in copy of config/weekly.toml).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the report (default: the config's lang).")
-def report_command(week, config_file, lang):
+@bundle_argument
+def report_command(week, config_file, lang, bundle):
     """Run the weekly scenario set, store the runs and write reports/<week>/.
 
     Runs the baseline and the configured scenarios on the bundle, stores every run in
@@ -31,9 +34,12 @@ def report_command(week, config_file, lang):
     CSV tables, with week-over-week changes against the previous ISO week's runs.
     Re-running a week replaces its folder atomically and records new runs.
 
-    Exit codes: 0 report written; 2 bad input (week, config, scenario, bundle or
-    database); 4 an alert threshold was crossed (the report is written, with the
-    alert at the top); 1 internal error.
+    BUNDLE (or --bundle) overrides the config's [report] bundle.  Progress: a
+    progress bar on a terminal (stderr), plain log lines on stdout otherwise (cron).
+
+    Exit codes: 0 report written; 2 bad input (week, config, scenario, bundle,
+    database, or an output folder that cannot be written); 4 an alert threshold was
+    crossed (the report is written, with the alert at the top); 1 internal error.
     """
     from ..errors import ContagionError
     from .config import load_config
@@ -41,13 +47,17 @@ def report_command(week, config_file, lang):
     log = logging.getLogger("engine.report")
     try:
         config = load_config(config_file)
-        with _log_file(config.log_file):
+        if bundle is not None:
+            import dataclasses
+
+            config = dataclasses.replace(config, bundle=str(bundle))
+        with _log_file(config.log_file), _progress() as progress:
             log.info("contagion report --week %s --config %s --lang %s", week or "(current)",
                      config_file or "(built-in)", lang or config.lang)
             try:
                 from .weekly import build_weekly_report
 
-                rep = build_weekly_report(config, week, lang=lang)
+                rep = build_weekly_report(config, week, lang=lang, progress=progress)
             except ContagionError as err:
                 log.error("failed (exit %d): %s", err.exit_code, err)
                 raise
@@ -72,6 +82,43 @@ def report_command(week, config_file, lang):
         for a in rep.alerts:
             click.echo(f"ALERT: {a['text_en']}", err=True)
         sys.exit(rep.exit_code)
+
+
+@contextlib.contextmanager
+def _progress():
+    """Yield a ``progress(step, done, total)`` callback: a rich bar on a terminal, else plain log lines.
+
+    Not on a terminal (cron, systemd, a pipe) every ``engine.report`` record is also
+    written to **stdout** as one plain line (the log file gets them either way);
+    stderr keeps only alerts and errors, which is what cron e-mails (deploy/crontab).
+    """
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       console=Console(stderr=True), transient=True)
+        with bar:
+            task = bar.add_task("weekly report: starting", total=None)
+
+            def progress(what, done, total):
+                bar.update(task, description=f"weekly report: {what}", completed=done, total=total)
+
+            yield progress
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger("engine.report"), logging.getLogger("engine.history")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.INFO)
+    try:
+        yield None
+    finally:
+        for lg, lvl in zip(loggers, levels):
+            lg.removeHandler(handler)
+            lg.setLevel(lvl)
 
 
 @contextlib.contextmanager

@@ -52,8 +52,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from ..atomic import new_temp_folder, replace_folder
+from ..atomic import check_writable, new_temp_folder, replace_folder
 from ..errors import InputError, ScenarioError
+from ..formatting import (
+    HOUR_COLUMNS,
+    WORDS,
+    amount_scale,
+    fmt_count,
+    fmt_count_change,
+    fmt_share,
+    fmt_share_change,
+    table_value,
+)
+from ..i18n import translate
 from .config import ReportConfig, ScenarioSpec
 
 log = logging.getLogger("engine.report")
@@ -240,7 +251,7 @@ class WeeklyReport:
 
 
 def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: str | None = None,
-                        graph=None, now: datetime | None = None) -> WeeklyReport:
+                        graph=None, now: datetime | None = None, progress=None) -> WeeklyReport:
     """Run the scenario set, store the runs, and write ``<output_dir>/<week>/`` atomically.
 
     Parameters
@@ -255,6 +266,10 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
         An already loaded graph (default: load ``config.bundle``).
     now : datetime, optional
         The report's generation time (default: now, UTC).
+    progress : callable, optional
+        ``progress(step, done, total)`` after each step: loading the bundle, each
+        scenario run, the key nodes, rendering, storing (``total`` = scenarios + 4).
+        The steps are also logged (``engine.report``, INFO).
 
     Returns
     -------
@@ -283,13 +298,35 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
     target = out_root / week
     if target.exists() and not target.is_dir():
         raise InputError(f"{target}: exists and is not a folder")
-    out_root.mkdir(parents=True, exist_ok=True)
+    check_writable(target, "weekly report folder (config [report] output_dir)")  # before the runs, not after
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"{out_root}: cannot create the report folder ({err.strerror})") from err
     _remove_stale_temporaries(out_root)
     db = history.open_history(config.database)
     log.info("report %s: %d scenario(s), database %s, output %s", week, len(planned), _shown_url(db), target)
+    total, done = len(planned) + 4, 0
+
+    def step(what: str) -> None:
+        nonlocal done
+        done += 1
+        log.info("  [%d/%d] %s", done, total, what)
+        if progress is not None:
+            progress(what, done, total)
+
     try:
         if graph is None:
-            graph = load_graph(config.bundle)
+            import warnings
+
+            from ..errors import BundleWarning
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", BundleWarning)
+                graph = load_graph(config.bundle)
+            for w in caught:
+                log.warning("bundle: %s", w.message)
+        step(f"loaded bundle {graph.meta.name if graph.meta else '(frames)'}: {graph.n:,} nodes")
         records, results = [], []
         for p in planned:
             # engine.runner.run_stress, with hourly distress snapshots for the baseline's map
@@ -305,20 +342,28 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
             log.info("  ran %s: %d provinces hit, shrinkage %.4g yuan (%.2f s)", p.scenario.name,
                      result.headline["provinces_hit"], result.headline["shrinkage_yuan"],
                      (finished - started).total_seconds())
+            step(f"ran {p.scenario.name}")
         _checkpoint("after-runs")
         previous = [history.latest_run(db, scenario=r.scenario_name, bundle=r.bundle_name, week=prev_week)
                     for r in records]
         key_nodes, ranks = _key_nodes(graph, results[0], config.key_nodes)
+        step("ranked key nodes")
         summary = build_summary(week=week, lang=lang, now=now, config=config, planned=planned, records=records,
                                 previous=previous, key_nodes=key_nodes, graph=graph,
                                 database=_shown_url(db))
         tmp = new_temp_folder(out_root, week)
         try:
             render(summary, tmp, graph=graph, results=results, want_map=config.map, ranks=ranks)
+            step("rendered index.html, report.md, charts, tables" + (" and the map" if summary["map"] else ""))
             _checkpoint("rendered")
             history.record_runs(db, records, before_commit=lambda: _checkpoint("db-commit"))
             _checkpoint("before-swap")
             replace_folder(tmp, target)
+            step(f"stored {len(records)} run(s) and wrote {target}")
+        except OSError as err:  # e.g. the disk filled up while rendering: nothing is left behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise InputError(f"{target}: cannot write the weekly report ({err.strerror or err}); "
+                             "nothing was written") from err
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -566,7 +611,8 @@ def render(summary: dict, folder: Path, *, graph=None, results=None, want_map: b
 
     env = _environment(lang, text)
     kind_of = {**dict(METRICS), "contagion_probability": "share"}
-    ctx = {"s": summary, "t": text, "figures": figures, "metrics": METRICS, "channels": CHANNELS, "kind_of": kind_of}
+    ctx = {"s": summary, "t": text, "figures": figures, "metrics": METRICS, "channels": CHANNELS, "kind_of": kind_of,
+           "scales": display_scales(summary, lang)}
     (folder / "index.html").write_text(env.get_template("index.html").render(**ctx), encoding="utf-8")
     (folder / "report.md").write_text(env.get_template("report.md").render(**ctx), encoding="utf-8")
     with open(folder / "summary.json", "w", encoding="utf-8") as fh:
@@ -593,9 +639,13 @@ def _environment(lang: str, text: dict):
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["amount"] = lambda v: fmt_amount(v, lang)
-    env.filters["value"] = lambda v, kind: fmt_value(v, kind, lang)
-    env.filters["delta"] = lambda v, kind: fmt_delta(v, kind, lang)
+    env.filters["amount"] = lambda v, scale=None: fmt_amount(v, lang, scale)
+    env.filters["num"] = lambda v, scale: "-" if v is None else scale.number(v)  # unit in the column header
+    env.filters["value"] = lambda v, kind, scale=None: fmt_value(v, kind, lang, scale)
+    env.filters["delta"] = lambda v, kind, scale=None: fmt_delta(v, kind, lang, scale)
+    env.filters["tr"] = lambda v: translate(v or "", lang)
+    env.filters["snum"] = lambda v, scale: (WORDS[lang]["no_change_data"] if v is None else "±0" if v == 0 else
+                                            ("+" if v > 0 else "-") + scale.number(abs(v)))
     env.filters["trend"] = trend
     env.filters["pct"] = lambda v: "" if v is None else f"{v * 100:.1f} %"
     env.filters["name"] = lambda row: (row.get("name_zh") if lang == "zh" else row.get("name_en")) or row.get("id", "")
@@ -607,35 +657,22 @@ def _environment(lang: str, text: dict):
     return env
 
 
-def fmt_amount(v, lang: str = "en") -> str:
-    """An amount of yuan for people.
+def fmt_amount(v, lang: str = "en", scale=None) -> str:
+    """An amount of yuan for people (:mod:`engine.formatting`; ``scale``: the column's, else its own).
 
     >>> fmt_amount(1.786e12), fmt_amount(2.46e10), fmt_amount(1.786e12, "zh"), fmt_amount(2.46e10, "zh")
     ('1.79 trn yuan', '24.6 bn yuan', '1.79 万亿元', '246 亿元')
     """
     if v is None:
         return "-"
-    a = abs(v)
-    if lang == "zh":
-        if a >= 1e12:
-            return f"{v / 1e12:,.2f} 万亿元"
-        if a >= 1e8:
-            return f"{v / 1e8:,.0f} 亿元"
-        return f"{v:,.0f} 元"
-    if a >= 1e12:
-        return f"{v / 1e12:,.2f} trn yuan"
-    if a >= 1e9:
-        return f"{v / 1e9:,.1f} bn yuan"
-    if a >= 1e6:
-        return f"{v / 1e6:,.1f} m yuan"
-    return f"{v:,.0f} yuan"
+    return (scale or amount_scale([v], lang))(v)
 
 
 def fmt_lever(key: str, v, lang: str = "en") -> str:
     """A policy lever as ``key = value``.
 
     >>> fmt_lever("reserve_fund", 2e11), fmt_lever("central_cloud", 0.6), fmt_lever("key_nodes", ["A", "B"])
-    ('reserve_fund = 200.0 bn yuan', 'central_cloud = 0.6', 'key_nodes = A, B')
+    ('reserve_fund = 200 bn yuan', 'central_cloud = 0.6', 'key_nodes = A, B')
     """
     if key == "reserve_fund":
         shown = fmt_amount(float(v), lang)
@@ -648,37 +685,71 @@ def fmt_lever(key: str, v, lang: str = "en") -> str:
     return f"{key} = {shown}"
 
 
-def fmt_value(v, kind: str, lang: str = "en") -> str:
-    """A headline figure of a given kind (count, yuan, share, number)."""
+def fmt_value(v, kind: str, lang: str = "en", scale=None) -> str:
+    """A headline figure of a given kind (count, yuan, share, number = an expected count).
+
+    >>> fmt_value(1.0, "number"), fmt_value(0.163, "share"), fmt_value(8655.0, "count")
+    ('1', '16.3 %', '8,655')
+    """
     if v is None:
         return "-"
     if kind == "yuan":
-        return fmt_amount(v, lang)
+        return fmt_amount(v, lang, scale)
     if kind == "share":
-        return f"{v * 100:.1f} %"
-    if kind == "count":
-        return f"{v:,.0f}"
-    return f"{v:,.2f}"
+        return fmt_share(v, lang)
+    return fmt_count(v, lang)
 
 
-def fmt_delta(v, kind: str, lang: str = "en") -> str:
+def fmt_delta(v, kind: str, lang: str = "en", scale=None) -> str:
     """A week-over-week change, signed; ``n/a`` when there is no previous run.
 
     >>> fmt_delta(-2.5e10, "yuan"), fmt_delta(0.012, "share"), fmt_delta(0, "count"), fmt_delta(None, "count")
     ('-25.0 bn yuan', '+1.2 pp', '±0', 'n/a')
     """
     if v is None:
-        return "无可比数据" if lang == "zh" else "n/a"
-    if v == 0:
-        return "±0"
-    sign = "+" if v > 0 else "-"
+        return WORDS[lang]["no_change_data"]
     if kind == "yuan":
-        return sign + fmt_amount(abs(v), lang)
+        return (scale or amount_scale([v], lang)).signed(v)
     if kind == "share":
-        return f"{sign}{abs(v) * 100:.1f} {'个百分点' if lang == 'zh' else 'pp'}"
-    if kind == "count":
-        return f"{sign}{abs(v):,.0f}"
-    return f"{sign}{abs(v):,.2f}"
+        return fmt_share_change(v, lang)
+    return fmt_count_change(v, lang)
+
+
+def row_scale(values, kind: str, lang: str):
+    """The scale of figures shown together (a row: this week, last week, change); None unless amounts."""
+    return amount_scale(values, lang) if kind == "yuan" else None
+
+
+def display_scales(summary: dict, lang: str) -> dict:
+    """One :class:`~engine.formatting.AmountScale` per table column / per row of figures shown together.
+
+    ``overview``: the headline table's columns across scenarios; per scenario (by
+    name) ``metrics`` (a row per metric), ``provinces`` (a column per amount);
+    ``key_nodes`` (columns); ``policy`` (per comparison, a row per metric).
+    """
+    scen = summary["scenarios"]
+    out = {
+        "overview": {"shrinkage_yuan": amount_scale([s["headline"]["shrinkage_yuan"] for s in scen], lang),
+                     "change": amount_scale([s["changes"]["shrinkage_yuan"] for s in scen], lang)},
+        "scenarios": {},
+        "policy": {},
+    }
+    for s in scen:
+        prev = s["previous"]
+        metrics = {key: row_scale([s["headline"][key], prev["headline"][key] if prev else None, s["changes"][key]],
+                                  kind, lang) for key, kind in METRICS}
+        cols = ["shrinkage_yuan"] + [f"shrinkage_{c}_yuan" for c in CHANNELS] + ["change_yuan"]
+        provinces = {c: amount_scale([r[c] for r in s["provinces"]], lang) for c in cols}
+        out["scenarios"][s["name"]] = {"metrics": metrics, "provinces": provinces}
+    rows = summary["key_nodes"]["rows"]
+    out["key_nodes"] = {c: amount_scale([r.get(c) for r in rows], lang) for c in ("exposure_on_yuan", "supply_cut_yuan")}
+    kinds = {**dict(METRICS), "contagion_probability": "share"}
+    out["alerts"] = [row_scale([a["value"], a["threshold"]], kinds.get(a["metric"], "number"), lang)
+                     for a in summary["alerts"]]
+    for c in summary["policy_comparison"]:
+        out["policy"][c["scenario"]] = {r["metric"]: row_scale([r["compared"], r["policy"], r["change"]], r["kind"], lang)
+                                        for r in c["rows"]}
+    return out
 
 
 def trend(v) -> str:
@@ -692,8 +763,8 @@ def _plain(metric: str, v) -> str:
     if metric.endswith("_yuan"):
         return fmt_amount(v)
     if metric.endswith("share") or metric.endswith("probability"):
-        return f"{v:.1%}"
-    return f"{v:g}"
+        return fmt_share(v)
+    return fmt_count(v)
 
 
 def _tables(summary: dict) -> dict:
@@ -716,7 +787,7 @@ def _tables(summary: dict) -> dict:
                       for h, n in zip(s["timeline"]["hour"], s["timeline"]["provinces_hit"])])
     kn = summary["key_nodes"]
     kcols = kn["columns"]
-    t["key_nodes"] = (kcols, [[_cell(r.get(c)) for c in kcols] for r in kn["rows"]])
+    t["key_nodes"] = (kcols, [[_cell(_never_blank(c, r.get(c))) for c in kcols] for r in kn["rows"]])
     t["policy_comparison"] = (
         ["scenario", "compared_with", "metric", "kind", "compared_value", "policy_value", "change", "change_share"],
         [[c["scenario"], c["compared_with"], r["metric"], r["kind"], _cell(r["compared"]), _cell(r["policy"]),
@@ -726,12 +797,14 @@ def _tables(summary: dict) -> dict:
     return t
 
 
+def _never_blank(column: str, v):
+    """An hour column's "never" (-1) as a missing value: the same empty cell in every table."""
+    return None if column in HOUR_COLUMNS and v is not None and v < 0 else v
+
+
 def _cell(v):
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return repr(v)
-    return v
+    """A CSV cell: plain numbers in round-trip form, '' when missing (engine.formatting.table_value)."""
+    return table_value(v)
 
 
 # ----------------------------------------------------------------------------

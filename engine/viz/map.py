@@ -53,8 +53,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
+from ..formatting import fmt_amount
 from ..schema import EDGE_KINDS, LAYERS, LENDER_TYPES, NODE_TYPES
-from ..units import fmt_yuan
 from . import geo
 from .flows import CHANNEL_LAYERS, unit_flows
 from .geo import UNITS_PER_KM, albers_china, screen
@@ -157,15 +157,12 @@ class MapSummary:
 
 
 def _amount(yuan: float, lang: str) -> str:
-    """Every amount on the page goes through here (one place to switch to the shared formatter).
+    """Every amount on the page goes through here: the shared formatter (engine.formatting).
 
     >>> _amount(1.8e12, "en"), _amount(3.2e10, "zh")
     ('1.80 trn yuan', '320 亿元')
     """
-    text = fmt_yuan(float(yuan))
-    if lang == "zh":
-        text = text.replace(" trn yuan", " 万亿元").replace(" 亿 yuan", " 亿元").replace(" yuan", " 元")
-    return text
+    return fmt_amount(float(yuan), lang)
 
 
 # ----------------------------------------------------------------------------------

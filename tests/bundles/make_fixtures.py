@@ -38,7 +38,7 @@ EDGES = [
     ["JS-SME-ELEC", "NAT-SCF1", "supply_chain", "scf_financing", 20],
     ["JS-CORE1", "JS-SME-ELEC", "supply_chain", "input", 300],
     ["NAT-SCF1", "GZ-DATA1", "data", "credit_scoring", 60],
-    ["GZ-DATA1", "JS-BANK1", "data", "data_feed", 25],
+    ["JS-SME-ELEC", "GZ-DATA1", "data", "data_feed", 25],
     ["JS-BANK1", "GZ-LGFV1", "funding", "bond", 30],   # duplicate of row 2: summed by the graph builder
 ]
 
@@ -159,6 +159,27 @@ def main() -> None:
     write(B + "infinite_weight", good(**{"edges.csv": edges_csv(rows=edit_edges(7, "weight", "inf"))}))
     write(B + "zero_weight", good(**{"edges.csv": edges_csv(rows=edit_edges(8, "weight", "0"))}))
     write(B + "blank_weight", good(**{"edges.csv": edges_csv(rows=edit_edges(9, "weight", ""))}))
+    # hostile inputs that validated once but misled the run (issue 9)
+    write(B + "overflow_weight_yi", {"bundle.toml": toml("亿元"), "nodes.csv": nodes_csv("亿元"),
+                                     "edges.csv": edges_csv("亿元", rows=edit_edges(0, "weight", "1e301"))})
+    write(B + "huge_weight", good(**{"edges.csv": edges_csv(rows=edit_edges(1, "weight", "1e308"))}))
+    national = [[r[0], r[1], "national", *r[3:]] for r in NODES if r[1] != "province"]
+    write(B + "no_provinces", good(**{"nodes.csv": nodes_csv(rows=national),
+                                      "edges.csv": edges_csv(rows=[e for e in EDGES if e[0] != "GZ"])}))
+    write(B + "lat_out_of_range", good(**{"nodes.csv": nodes_csv(rows=edit_nodes(0, "lat", "999"))}))
+    write(B + "lon_out_of_range", good(**{"nodes.csv": nodes_csv(rows=edit_nodes(1, "lon", "-500"))}))
+    support = [list(r) for r in EDGES]
+    support[5][:2] = ["GZ-DATA1", "JS-BANK1"]  # a data platform's implicit support of a bank
+    write(B + "endpoint_source_type", good(**{"edges.csv": edges_csv(rows=support)}))
+    write(B + "endpoint_target_type", good(**{"edges.csv": edges_csv(rows=edit_edges(4, "target", "GZ"))}))
+    write(B + "symlink_outside", {k: v for k, v in good().items() if k != "nodes.csv"})
+    (ROOT / "outside-secret.csv").write_text("id,type\nTOP-SECRET-LINE,never shown\n", encoding="utf-8")
+    (ROOT / B / "symlink_outside" / "nodes.csv").symlink_to("../../outside-secret.csv")
+    utf16 = toml(tables='\n[tables]\nencoding = "utf-16"\n')
+    write(B + "utf16_declared_partly", {"bundle.toml": utf16, "nodes.csv": nodes_csv().encode("utf-16"),
+                                        "edges.csv": edges_csv()})
+    write("good_utf16", {"bundle.toml": utf16, "nodes.csv": nodes_csv().encode("utf-16"),
+                         "edges.csv": edges_csv().encode("utf-16")})
     # several defects at once, in three files
     several_nodes = edit_nodes(3, "type", "bnk")
     several_nodes[5][NODE_HEADER.index("equity")] = "-1"
