@@ -198,6 +198,20 @@ def test_wmp_run_and_fire_sale_mark_down_other_holders():
     assert at(r, "L", "markdown") == 0.0  # defaulted paper is revalued at hour 0, never marked down again
 
 
+def test_firewall_and_reserve_fund_act_on_markdowns():
+    q = Q.with_overrides({"run_sensitivity": 10.0, "run_lag_hours": 0.0, "run_half_life_hours": 1.0, "price_impact": 0.5})
+    base = run_cascade(wmp_graph(), scenario(24, kinds=["bond"]), q)
+    loss = at(base, "BANK", "markdown_loss_yuan")
+    # a firewall of 0.5 at the bank halves what crosses to it from the sold paper
+    wall = run_cascade(wmp_graph(), scenario(24, kinds=["bond"], policies={"firewall": 0.5, "key_nodes": ["BANK"]}), q)
+    assert at(wall, "BANK", "markdown_loss_yuan") == pytest.approx(0.5 * loss)
+    # a reserve fund of 1 absorbs 1 of the markdown losses of sound paper, pro rata over the holders (WMP and BANK)
+    fund = run_cascade(wmp_graph(), scenario(24, kinds=["bond"], policies={"reserve_fund": 1.0}), q)
+    total = base.nodes["markdown_loss_yuan"].sum()
+    assert fund.nodes["markdown_loss_yuan"].sum() == pytest.approx(total - 1.0)
+    assert at(fund, "BANK", "markdown_loss_yuan") == pytest.approx(loss * (1 - 1.0 / total))
+
+
 # ------------------------------------------------------------------------- repricing
 def reprice_graph(debt_b=300.0, support_b=0.0):
     nodes = provinces(debt_b=debt_b) + [
