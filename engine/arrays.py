@@ -13,9 +13,8 @@ def safe_div(a, b) -> np.ndarray:
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    pos = b > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(pos, a / np.where(pos, b, 1.0), 0.0)
+    out = np.zeros(np.broadcast_shapes(a.shape, b.shape))
+    return np.divide(a, b, out=out, where=b > 0)
 
 
 def crossing(matrix, x: np.ndarray, keep_rows=None, keep_cols=None) -> np.ndarray:

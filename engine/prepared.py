@@ -110,6 +110,7 @@ class Prepared:
     backed: np.ndarray  # (n,) implicit support on each node
     # supply chain
     rec_Fn: sp.csr_array  # (nF, n) receivables of firms on buyers
+    rec_FC: sp.csr_array  # (nF, nC) the same, on core firms only
     rec_total: np.ndarray  # (nF,)
     scf_line: np.ndarray  # (nF,) platform financing in use
     scf_LF: sp.csr_array  # (nL, nF) financing of firm f by platform l
@@ -252,7 +253,7 @@ def prepare(graph, debt_ratio_definition: str = "narrow", warning_line: float = 
         sales_share=sales_share, issuer_lgfv=types[I] == "lgfv", issuer_province=node_province[I],
         headroom=headroom, fiscal_capacity=fiscal_p, ratio=ratio, lgfv_debt=lgfv_debt,
         backed_by_province=backed_by_province, backed=backed,
-        rec_Fn=rec_Fn, rec_total=_rowsum(rec_Fn), scf_line=_colsum(scf_LF), scf_LF=scf_LF, inputs_CF=inputs_CF,
+        rec_Fn=rec_Fn, rec_FC=_sub(rec_Fn, cols=C), rec_total=_rowsum(rec_Fn), scf_line=_colsum(scf_LF), scf_LF=scf_LF, inputs_CF=inputs_CF,
         loans_LF=loans_LF, loans_FL=sp.csr_array(loans_LF.T), financing_in=_colsum(loans_LF),
         scoring_LD=scoring_LD, feed_FD=feed_FD, data_province=node_province[D],
         alloc_PL=alloc_PL, base_by_province=base_by_province, lenders_PL=lenders_PL, firms_PF=firms_PF,

@@ -59,10 +59,13 @@ def halted_share(need: np.ndarray, liquid: np.ndarray, dispersion: np.ndarray) -
     [0.0, 0.2441, 0.5]
     """
     liquid = liquid[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.log(need / liquid) / dispersion[None, :]
-    z = np.where(liquid > 0, z, np.where(need > 0, np.inf, -np.inf))
-    return ndtr(np.where(need > 0, z, -np.inf))
+    z = np.full(need.shape, -np.inf)
+    both = (need > 0) & (liquid > 0)
+    np.divide(need, liquid, out=z, where=both)
+    np.log(z, out=z, where=both)
+    z /= dispersion[None, :]
+    z[(need > 0) & ~(liquid > 0)] = np.inf
+    return ndtr(z)
 
 
 def capacity_loss(inputs_CF, halted_F: np.ndarray, output_C: np.ndarray, substitutability: np.ndarray) -> np.ndarray:
@@ -92,24 +95,26 @@ def step(state, pp, batch, t: float):
     mark_C = np.where(prov_C[:, None] >= 0, state.province_mark[np.maximum(prov_C, 0)], 0.0)
     target = dropout_target(withdrawn_share_F[pp.c_in_F], state.h[C] + mark_C, p.dropout_sensitivity)
     dropout = relax(state.dropout, target, batch.step_hours, p.response_hours_scf_platform[None, :])
-    # who does not pay: dropped-out core firms, halted groups, distressed obligors
-    unpaid = state.h.copy()
-    unpaid[C] = np.maximum(unpaid[C], dropout)
-    unpaid[F] = np.maximum(unpaid[F], state.halted)
-    frozen = crossing(pp.rec_Fn, unpaid, keep_F, keep)
+    # who does not pay: distressed obligors (a halted group's distress is at least its halted
+    # share already), and dropped-out core firms beyond their distress
+    extra_C = np.maximum(dropout - state.h[C], 0.0)
+    frozen = crossing(pp.rec_Fn, state.h, keep_F, keep) + crossing(pp.rec_FC, extra_C, keep_F, None if keep is None else keep[C])
     blocked = np.minimum(1.0, safe_div(frozen, pp.rec_total[:, None]))
-    need = state.need + days * (
-        frozen / p.collection_days[None, :]
-        + pp.scf_line[:, None] * blocked / p.scf_tenor_days[None, :]
-        + withdrawn_F / p.loan_maturity_days[None, :]
-    )
+    rate = frozen / p.collection_days[None, :]
+    rate += pp.scf_line[:, None] * blocked / p.scf_tenor_days[None, :]
+    rate += withdrawn_F / p.loan_maturity_days[None, :]
+    rate *= days
+    need = state.need + rate
     halted = np.maximum(state.halted, halted_share(need, pp.liquid[F], p.liquidity_dispersion))
     # a halted share is lost to the firm's creditors: it crosses the next hop
-    h = state.h.copy()
-    inc = np.maximum(halted - h[F], 0.0)
-    h[F] += inc
-    pending = state.pending.copy()
-    pending[F] += inc
+    inc = np.maximum(halted - state.h[F], 0.0)
+    if inc.any():
+        h = state.h.copy()
+        h[F] += inc
+        pending = state.pending.copy()
+        pending[F] += inc
+    else:
+        h, pending = state.h, state.pending
     return replace(
         state, h=h, pending=pending, dropout=dropout, frozen=frozen, blocked=blocked, need=need, halted=halted,
         capacity=capacity_loss(pp.inputs_CF, halted, pp.output[C], p.input_substitutability),
