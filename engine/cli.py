@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_options import bundle_argument, lang_option, run_options
+from .cli_options import bundle_argument, scheduler_option, lang_option, run_options
 from .errors import ContagionError, InputError
 
 
@@ -309,10 +309,11 @@ def _can_replace(path: Path) -> bool:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Write keynodes.csv and keynodes.json (the whole ranked list) to this folder; "
                    "the CSV is a key_nodes_file for the firewall lever.")
+@scheduler_option
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @lang_option()
 @_handle_errors
-def keynodes(bundle, top, params_file, structural, out, as_json, lang):
+def keynodes(bundle, top, params_file, structural, out, scheduler, as_json, lang):
     """List key nodes (关键节点识别清单): what each institution's or platform's failure does, and
     whether its counterparties can replace it.
 
@@ -332,11 +333,14 @@ def keynodes(bundle, top, params_file, structural, out, as_json, lang):
 
         kn = key_nodes(graph, top=None)
     else:
+        from .cluster import client_for, parse_scheduler
         from .keynodes import rank_by_impact
         from .parameters import load_parameters
 
-        with _progress(enabled=not as_json and graph.n > 20_000, label="candidate failures") as tick:
-            kn = rank_by_impact(graph, load_parameters(params_file), progress=tick)
+        parse_scheduler(scheduler)
+        with client_for(scheduler) as client, _progress(enabled=not as_json and graph.n > 20_000,
+                                                        label="candidate failures") as tick:
+            kn = rank_by_impact(graph, load_parameters(params_file), progress=tick, client=client)
     if out is not None:
         from .output import write_keynodes
 
@@ -476,13 +480,14 @@ def _scenario_and_params(scenario, params_file):
               help="Parameter file (default: the shipped calibrated parameters).")
 @study_options
 @click.option("--loop", is_flag=True, help="Run the draws one by one (the reference path) instead of in blocks.")
+@scheduler_option
 @click.option("--json", "as_json", is_flag=True, help="Print the study as JSON (docs/result-schema.md).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Write summary.json, draws.csv, provinces.csv, paths.csv and shrinkage.png to this folder.")
 @lang_option()
 @_handle_errors
 def montecarlo(bundle, scenario, policy_file, params_file, draws, seed, origin, severity, kinds, fixed_parameters,
-               min_provinces, block, loop, as_json, out, lang):
+               min_provinces, block, loop, scheduler, as_json, out, lang):
     """Monte Carlo over shock origins, severities, defaulting instruments, parameters and data failures.
 
     Prints the contagion probability (>= N provinces hit, Wilson 95 % CI), the shrinkage
@@ -506,10 +511,13 @@ def montecarlo(bundle, scenario, policy_file, params_file, draws, seed, origin, 
         from .atomic import check_writable
 
         check_writable(out, "study folder")
+    from .cluster import client_for, parse_scheduler
+
+    parse_scheduler(scheduler)
     graph = load_graph(_bundle_path(bundle))
     t0 = time.perf_counter()
-    with _progress(enabled=not as_json, label="Monte Carlo draws") as tick:
-        outcomes, summary = study(graph, sc, params, design, batched=not loop, progress=tick)
+    with client_for(scheduler) as client, _progress(enabled=not as_json, label="Monte Carlo draws") as tick:
+        outcomes, summary = study(graph, sc, params, design, batched=not loop, progress=tick, client=client)
     meta = study_meta(graph, sc, design, parameters_file_label(params_file))
     if out is not None:
         write_study(out, outcomes, summary, meta, lang)
@@ -517,7 +525,8 @@ def montecarlo(bundle, scenario, policy_file, params_file, draws, seed, origin, 
         click.echo(dumps(study_json(summary, meta)), nl=False)
         return
     render_study(summary, meta, lang)
-    click.echo(f"{design.draws:,} draws in {time.perf_counter() - t0:.1f} s ({'one by one' if loop else f'blocks of {design.block}'})"
+    where = "" if scheduler in (None, "local") else f" on {scheduler}"
+    click.echo(f"{design.draws:,} draws in {time.perf_counter() - t0:.1f} s ({'one by one' if loop else f'blocks of {design.block}'}{where})"
                + (f"; wrote {out}" if out is not None else ""))
 
 
@@ -534,13 +543,14 @@ def montecarlo(bundle, scenario, policy_file, params_file, draws, seed, origin, 
 @click.option("--params", "params_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Parameter file (default: the shipped calibrated parameters).")
 @study_options
+@scheduler_option
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON (docs/result-schema.md).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Write comparison.json and figures.csv to this folder.")
 @lang_option()
 @_handle_errors
 def compare(bundle, scenario, policy_file, against_file, scenario_b, params_file, draws, seed, origin, severity, kinds,
-            fixed_parameters, min_provinces, block, as_json, out, lang):
+            fixed_parameters, min_provinces, block, scheduler, as_json, out, lang):
     """Compare two variants on the same draws (common random numbers): paired differences with 95 % CIs.
 
     The contagion probability's relative change and the financing released are printed
@@ -564,9 +574,12 @@ def compare(bundle, scenario, policy_file, against_file, scenario_b, params_file
         from .atomic import check_writable
 
         check_writable(out, "comparison folder")
+    from .cluster import client_for, parse_scheduler
+
+    parse_scheduler(scheduler)
     graph = load_graph(_bundle_path(bundle))
-    with _progress(enabled=not as_json, label="paired draws") as tick:
-        cmp = run_compare(graph, a, b, params, design, progress=tick)
+    with client_for(scheduler) as client, _progress(enabled=not as_json, label="paired draws") as tick:
+        cmp = run_compare(graph, a, b, params, design, progress=tick, client=client)
     meta = study_meta(graph, a, design, parameters_file_label(params_file))
     if out is not None:
         write_comparison(out, cmp, meta)

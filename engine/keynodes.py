@@ -144,8 +144,31 @@ def non_substitutability(graph) -> pd.DataFrame:
                          "main_kind": np.where(amount > 0, main, "")})
 
 
+def _impact_rows(graph, params, part, horizon_hours: int) -> list[dict]:
+    """One block of candidates: each fails in its own scenario, all advance together."""
+    from .cascade import prepared_for, run_batch
+    from .scenario import parse_scenario, resolve_shocks
+
+    pp = prepared_for(graph, params)
+    ids = graph.nodes["id"].to_numpy()
+    runs = []
+    for c in part:
+        sc = parse_scenario({"name": f"fail-{ids[c]}", "horizon_hours": horizon_hours, "seed": 0,
+                             "shock": {"nodes": [str(ids[c])], "severity": 1.0}})
+        runs.append((sc, params, resolve_shocks(graph, sc, params)))
+    final, rec, _, _ = run_batch(graph, runs, prepared=pp, track_nodes=False)
+    by_ch = final.cut_by_channel.sum(axis=1)  # (3, k)
+    return [{"position": int(c), "provinces_hit": int((final.hit_hour[:, j] >= 0).sum()),
+             "shrinkage_yuan": float(final.cut[:, j].sum()),
+             "shrinkage_funding_yuan": float(by_ch[0, j]), "shrinkage_supply_chain_yuan": float(by_ch[1, j]),
+             "shrinkage_data_yuan": float(by_ch[2, j]),
+             "firms_losing_receivables_financing": float(rec.series["firms_losing_receivables_financing"][-1, j]),
+             "firms_halted": float(rec.series["halted_firms"][-1, j]),
+             "sme_credit_profiles_lost": float(rec.series["sme_profiles_lost"][-1, j])} for j, c in enumerate(part)]
+
+
 def rank_by_impact(graph, params, *, types=CANDIDATE_TYPES, horizon_hours: int = 72, block: int = 64,
-                   progress=None) -> pd.DataFrame:
+                   progress=None, client=None) -> pd.DataFrame:
     """The key-node list (关键节点识别清单) by impact: each candidate's failure, run through the cascade.
 
     Every candidate (institutions and platforms of ``types``) fails in its own scenario:
@@ -157,37 +180,35 @@ def rank_by_impact(graph, params, *, types=CANDIDATE_TYPES, horizon_hours: int =
 
         score = (provinces_hit / P + shrinkage / max shrinkage) / 2 x (1 + non_substitutable_share) / 2
 
-    Results are cached on the graph per parameter set.
+    Results are cached on the graph per parameter set.  With a ``distributed.Client``
+    (:mod:`engine.cluster`) each block of candidates is a Dask task.
     """
     key = ("impact-keynodes", tuple(sorted(params.as_dict().items())), tuple(types), horizon_hours)
     if key in graph._cache:
         return graph._cache[key]
-    from .cascade import prepared_for, run_batch
-    from .scenario import parse_scenario, resolve_shocks
+    from .cascade import prepared_for
 
     pp = prepared_for(graph, params)
-    ids = graph.nodes["id"].to_numpy()
     cand = np.flatnonzero(graph.nodes["type"].isin(list(types)).to_numpy())
+    parts = [cand[lo:lo + block] for lo in range(0, cand.size, block)]
     rows = []
-    for lo in range(0, cand.size, block):
-        part = cand[lo:lo + block]
-        runs = []
-        for c in part:
-            sc = parse_scenario({"name": f"fail-{ids[c]}", "horizon_hours": horizon_hours, "seed": 0,
-                                 "shock": {"nodes": [str(ids[c])], "severity": 1.0}})
-            runs.append((sc, params, resolve_shocks(graph, sc, params)))
-        final, rec, _, _ = run_batch(graph, runs, prepared=pp, track_nodes=False)
-        by_ch = final.cut_by_channel.sum(axis=1)  # (3, k)
-        for j, c in enumerate(part):
-            rows.append({"position": int(c), "provinces_hit": int((final.hit_hour[:, j] >= 0).sum()),
-                         "shrinkage_yuan": float(final.cut[:, j].sum()),
-                         "shrinkage_funding_yuan": float(by_ch[0, j]), "shrinkage_supply_chain_yuan": float(by_ch[1, j]),
-                         "shrinkage_data_yuan": float(by_ch[2, j]),
-                         "firms_losing_receivables_financing": float(rec.series["firms_losing_receivables_financing"][-1, j]),
-                         "firms_halted": float(rec.series["halted_firms"][-1, j]),
-                         "sme_credit_profiles_lost": float(rec.series["sme_profiles_lost"][-1, j])})
-        if progress is not None:
-            progress(min(lo + block, cand.size), cand.size)
+    if client is None:
+        for part in parts:
+            rows += _impact_rows(graph, params, part, horizon_hours)
+            if progress is not None:
+                progress(len(rows), cand.size)
+    else:
+        import distributed
+
+        graph_f = client.scatter(graph, broadcast=True, hash=False)  # a fresh key: a released scatter never races a new one
+        futures = [client.submit(_impact_rows, graph_f, params, part, horizon_hours, retries=3, pure=False) for part in parts]
+        index = {f.key: i for i, f in enumerate(futures)}
+        done = [None] * len(parts)
+        for fut in distributed.as_completed(futures):
+            done[index[fut.key]] = fut.result()
+            if progress is not None:
+                progress(sum(len(d) for d in done if d is not None), cand.size)
+        rows = [r for d in done for r in d]
     df = pd.DataFrame(rows)
     if df.empty:
         out = pd.DataFrame(columns=["rank", "id", "type", "province", "score", "reason"])

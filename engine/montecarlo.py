@@ -194,12 +194,20 @@ FIGURES = ("provinces_hit", "shrinkage_yuan", "shrinkage_funding_yuan", "shrinka
 
 
 def run_draws(graph, draws: list[Draw], *, block: int = 64, batched: bool = True,
-              progress: Callable[[int, int], None] | None = None) -> Outcomes:
-    """Run the draws (in blocks on the batched clock, or one by one) and collect their outcomes."""
+              progress: Callable[[int, int], None] | None = None, client=None) -> Outcomes:
+    """Run the draws (in blocks on the batched clock, or one by one) and collect their outcomes.
+
+    With a ``distributed.Client`` (:mod:`engine.cluster`) each block is a Dask task; the
+    outcomes are the same bit for bit.
+    """
     from .cascade import prepared_for, run_batch
 
     if not draws:
         raise ScenarioError("a study needs at least one draw")
+    if client is not None:
+        from .cluster import run_draws_on
+
+        return run_draws_on(client, graph, draws, block=block if batched else 1, progress=progress)
     pp = prepared_for(graph, draws[0].params)
     n = len(draws)
     P = pp.P
@@ -297,10 +305,10 @@ def draws_table(out: Outcomes):
 
 
 def study(graph, scenario: Scenario, params: Parameters, design: Design, *, batched: bool = True,
-          progress: Callable[[int, int], None] | None = None) -> tuple[Outcomes, dict]:
+          progress: Callable[[int, int], None] | None = None, client=None) -> tuple[Outcomes, dict]:
     """Draw, run and summarise: ``(outcomes, summary)``."""
     draws = make_draws(graph, scenario, params, design)
-    out = run_draws(graph, draws, block=design.block, batched=batched, progress=progress)
+    out = run_draws(graph, draws, block=design.block, batched=batched, progress=progress, client=client)
     return out, summarise(out, design.min_provinces)
 
 
@@ -314,7 +322,7 @@ def _paired(a: np.ndarray, b: np.ndarray, z: float = 1.959964) -> dict:
 
 
 def compare(graph, scenario_a: Scenario, scenario_b: Scenario, params: Parameters, design: Design, *,
-            progress: Callable[[int, int], None] | None = None, bootstrap: int = 2000) -> dict:
+            progress: Callable[[int, int], None] | None = None, bootstrap: int = 2000, client=None) -> dict:
     """Run two variants on the same draws (common random numbers) and report paired differences.
 
     Both variants get draw ``j``'s random inputs from the same generator seeded with
@@ -327,7 +335,7 @@ def compare(graph, scenario_a: Scenario, scenario_b: Scenario, params: Parameter
     draws_b = make_draws(graph, scenario_b, params, design)
     both = [x for pair in zip(draws_a, draws_b) for x in pair]
     total = len(both)
-    out = run_draws(graph, both, block=2 * max(1, design.block // 2), progress=progress)
+    out = run_draws(graph, both, block=2 * max(1, design.block // 2), progress=progress, client=client)
     a_idx, b_idx = np.arange(0, total, 2), np.arange(1, total, 2)
     fa = {k: v[a_idx] for k, v in out.figures.items()}
     fb = {k: v[b_idx] for k, v in out.figures.items()}
