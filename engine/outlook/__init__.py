@@ -11,3 +11,9 @@ their Monte Carlo draws), :mod:`~engine.outlook.policies` (timed policies),
 :mod:`~engine.outlook.runner` (the use case) and :mod:`~engine.outlook.render`
 (JSON, CSV, chart, terminal summary).
 """
+
+from .history import fit_history, load_history
+from .parameters import OutlookParameters
+from .runner import BRIEF_CONTAGION_CHANGE, OutlookResult, run_outlook
+
+__all__ = ["BRIEF_CONTAGION_CHANGE", "OutlookParameters", "OutlookResult", "fit_history", "load_history", "run_outlook"]
