@@ -365,6 +365,30 @@ def test_same_seed_same_bytes_and_the_files_written(tmp_path):
     assert prov.loc[prov["q"] == 0, "stress_hit_hour"].notna().any()
 
 
+@pytest.mark.parametrize("name", ["good", "good_yi", "good_gbk"])
+def test_every_bundle_that_validates_runs(name, tmp_path):
+    """A small bundle cannot pin every parameter down: the calibration says so and uses the embedded dataset's."""
+    from pathlib import Path
+
+    bundle = Path(__file__).parent / "bundles" / name
+    res = CliRunner().invoke(main, ["outlook", str(bundle), "--quarters", "4", "--draws", "10", "--contagion-draws", "4",
+                                    "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "calibrated on the embedded dataset instead" in res.output
+    assert "Bundle parts marked synthetic" in res.output and "real compiled data" not in res.output
+    assert (tmp_path / "o" / "outlook.png").exists()
+
+
+def test_hostile_names_are_printed_as_they_are(tmp_path):
+    s = tmp_path / "odd.toml"
+    s.write_text('name = "[bold red]x$y$"\n[ranges]\ngdp_growth = [0.04, 0.05]\nutilisation = [0.74, 0.76]\n'
+                 'regulatory_pace = [0.2, 0.4]\n', encoding="utf-8")
+    res = CliRunner().invoke(main, ["outlook", "--quarters", "4", "--scenario-set", str(s), "--draws", "5",
+                                    "--contagion-draws", "0", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "[bold red]x$y$" in res.output
+
+
 def test_twenty_quarters_with_a_stress_run_every_quarter_within_30_s(graph):
     """The acceptance run: 20 quarters x 31 provinces, every default set with and without the package,
     a stress run every quarter, the contagion comparison and the Monte Carlo bands."""

@@ -27,6 +27,10 @@ from . import loop
 from .sets import central_drivers, load_set
 
 
+class NotIdentifiable(Exception):
+    """The bundle cannot pin a parameter down (too few provinces, no spread, no supply)."""
+
+
 def _weighted(values: np.ndarray, weight: np.ndarray) -> float:
     tot = weight.sum()
     return float((values * weight).sum() / tot) if tot > 0 else float("nan")
@@ -40,10 +44,10 @@ def policy_share_curve(inputs, params) -> tuple[float, float, dict]:
     ratio = debt_ratio(inputs.debt0[:, None], inputs.extra_debt, inputs.capacity0[:, None])[:, 0]
     w = inputs.gdp_weight
     high = ratio > inputs.high_debt_threshold
-    if not high.any() or high.all():
-        raise InputError(f"outlook calibration: the policy-task share needs provinces both above and below the high-debt "
-                         f"threshold ({inputs.high_debt_threshold:.0%}) at the as-of date; this bundle has "
-                         f"{int(high.sum())} of {ratio.size} above it")
+    if not high.any() or high.all() or ratio.size < 3:
+        raise NotIdentifiable(f"the policy-task share needs at least three provinces, some above and some below the "
+                              f"high-debt threshold ({inputs.high_debt_threshold:.0%}); the bundle has {int(high.sum())} "
+                              f"of {ratio.size} above it")
 
     def shares(x):
         p = replace(params, policy_share_slope=float(x[0]), policy_share_midpoint=float(np.exp(x[1])))
@@ -75,18 +79,38 @@ def model_growth_slope(inputs, drivers, params) -> float:
         last["y"] = st.output[:, 0]
 
     loop.run(inputs, drivers, params, 4, on_quarter=keep)
-    g = np.log(last["y"] / inputs.output0)
-    x = ratio0 - ratio0.mean()
+    ok = (inputs.output0 > 0) & (last["y"] > 0)
+    if ok.sum() < 3:
+        raise NotIdentifiable("the growth gap needs at least three provinces with output")
+    g = np.log(last["y"][ok] / inputs.output0[ok])
+    x = ratio0[ok] - ratio0[ok].mean()
+    if not (x * x).sum() > 0:
+        raise NotIdentifiable("the growth gap needs provinces with different debt ratios")
     return float((x * (g - g.mean())).sum() / (x * x).sum())
 
 
-def calibrate(inputs, fit, params, base_set=None) -> tuple:
+def calibrate(inputs, fit, params, base_set=None, fallback=None) -> tuple:
     """Solve the four free parameters; returns (parameters, report).
 
     ``base_set`` (default: the shipped ``base``) gives the drivers of the central path.
+    Where the bundle cannot pin a parameter down (too few provinces, none above the
+    high-debt threshold, no supply), ``fallback()`` -- the embedded dataset's inputs --
+    is used for it instead, and the report says so; without a fallback that is an
+    :class:`InputError`.
     """
     base_set = base_set if base_set is not None else load_set("base")
-    slope, mid, rep_share = policy_share_curve(inputs, params)
+    notes = []
+
+    def on(solve, what):
+        try:
+            return solve(inputs)
+        except NotIdentifiable as err:
+            if fallback is None:
+                raise InputError(f"outlook calibration: {err}") from None
+            notes.append(f"{what}: {err}; calibrated on the embedded dataset instead")
+            return solve(fallback())
+
+    slope, mid, rep_share = on(lambda inp: policy_share_curve(inp, params), "policy-task share")
     params = replace(params, policy_share_slope=slope, policy_share_midpoint=mid)
     drivers = central_drivers(base_set, fit)
     # output elasticity: one year at the 2021-2025 compliance pace (the history's years)
@@ -94,39 +118,45 @@ def calibrate(inputs, fit, params, base_set=None) -> tuple:
     beta = float(fit.growth_ratio_slope["value"])
     p0 = replace(params, supply_elasticity=1.0)  # the growth gap does not depend on the trend of supply
 
-    def gap(alpha):
-        return model_growth_slope(inputs, hist, replace(p0, output_elasticity=alpha)) - beta
+    def solve_alpha(inp):
+        def gap(alpha):
+            return model_growth_slope(inp, hist, replace(p0, output_elasticity=alpha)) - beta
 
-    lo, hi = 0.0, 5.0
-    note = ""
-    if beta >= 0:
-        alpha, note = 0.0, "the history shows no growth gap of high-debt provinces: no output effect"
-    elif gap(hi) > 0:
-        alpha, note = hi, f"the loop cannot reproduce the history's growth gap within the bound {hi:g}"
-    else:
-        alpha = brentq(gap, lo, hi, xtol=1e-12)
+        hi = 5.0
+        gap(0.0)  # raises NotIdentifiable before anything is solved
+        if beta >= 0:
+            return 0.0, beta, "the history shows no growth gap of high-debt provinces: no output effect"
+        if gap(hi) > 0:
+            return hi, gap(hi) + beta, f"the loop cannot reproduce the history's growth gap within the bound {hi:g}"
+        a = brentq(gap, 0.0, hi, xtol=1e-12)
+        return a, gap(a) + beta, ""
+
+    alpha, model_beta, note = on(solve_alpha, "output elasticity")
     params = replace(params, output_elasticity=float(alpha))
-    model_beta = gap(alpha) + beta
     # supply elasticity: the base case's 18.7 -> 32.4 trn in five years
     target = params.sector_2030 / params.sector_2025
 
-    def growth(e):
-        end = loop.run(inputs, drivers, replace(params, supply_elasticity=e), 20)
-        return float(end.supply.sum() / inputs.supply0.sum()) - target
+    def solve_supply(inp):
+        if not inp.supply0.sum() > 0:
+            raise NotIdentifiable("the bundle has no effective financing supply")
 
-    if growth(0.0) >= 0:
-        e_s = 0.0
-    else:
-        e_s = brentq(growth, 0.0, 20.0, xtol=1e-12)
+        def growth(e):
+            end = loop.run(inp, drivers, replace(params, supply_elasticity=e), 20)
+            return float(end.supply.sum() / inp.supply0.sum()) - target
+
+        e = 0.0 if growth(0.0) >= 0 else brentq(growth, 0.0, 20.0, xtol=1e-12)
+        return e, growth(e) + target
+
+    e_s, model_growth = on(solve_supply, "supply elasticity")
     params = replace(params, supply_elasticity=float(e_s))
     report = {
         "policy_share": {"slope": slope, "midpoint": mid, **rep_share},
         "output_elasticity": {"value": float(alpha), "target_slope": beta, "target_se": fit.growth_ratio_slope["se"],
                               "model_slope": model_beta, "note": note,
                               "how": "one year of the loop at the 2021-2025 compliance pace from the as-of state"},
-        "supply_elasticity": {"value": float(e_s), "target_growth": target, "model_growth": growth(e_s) + target,
+        "supply_elasticity": {"value": float(e_s), "target_growth": target, "model_growth": model_growth,
                               "set": base_set.name, "quarters": 20},
-        "parameters_calibrated": 4, "figures": 4,
+        "parameters_calibrated": 4, "figures": 4, "notes": notes,
     }
     return params, report
 

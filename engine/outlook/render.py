@@ -18,7 +18,7 @@ from ..formatting import amount_scale, fmt_share, table_value
 
 SCHEMA_VERSION = 1
 
-#: Notes shown with every outlook (the data's provenance).
+#: What the embedded dataset's figures are (shown with every outlook on it).
 DATA_NOTE = {
     "en": "Provincial debt, fiscal capacity and GDP are real compiled data (S1/S2, 2024; history 2019-2025); "
           "the institutions, firms, platforms and exposures of the bundle are synthetic, so the stressed-quarter "
@@ -26,6 +26,19 @@ DATA_NOTE = {
     "zh": "省级债务、综合财力与 GDP 为真实汇编数据（S1/S2，2024 年；历史 2019-2025 年）；数据集中的机构、企业、"
           "平台及其敞口均为合成数据，压力季度的结果用于说明传导机制，不代表任何真实机构。",
 }
+_OTHER_NOTE = {
+    "en": "Bundle parts marked synthetic: {parts}. The fit uses the provincial history {history}.",
+    "zh": "数据集中标注为合成的部分：{parts}。拟合使用的省级历史数据：{history}。",
+}
+
+
+def data_note(result, lang: str = "en") -> str:
+    """The provenance note: the embedded dataset's, or the bundle's own synthetic parts."""
+    m = result.meta
+    if m.get("bundle") == "china-2026":
+        return DATA_NOTE[lang]
+    parts = ", ".join(m.get("synthetic_parts") or []) or ("none declared" if lang == "en" else "未声明")
+    return _OTHER_NOTE[lang].format(parts=parts, history=m.get("history"))
 
 
 # ----------------------------------------------------------------------------------
@@ -184,7 +197,7 @@ def result_json(result) -> dict:
               "series": {k: x for k, x in b.items() if k != "draws"}} for (s, v), b in result.bands.items()]
     return _clean({
         "schema_version": SCHEMA_VERSION,
-        "meta": {**result.meta, "data_note": DATA_NOTE["en"]},
+        "meta": {**result.meta, "data_note": data_note(result)},
         "quarters": [{"q": q, "label": result.labels[q], "end": d.isoformat()} for q, d in enumerate(result.days)],
         "stress_quarters": result.stress_quarters, "contagion_quarters": result.contagion_quarters,
         "fit": result.fit.summary(), "calibration": result.calibration,
@@ -310,6 +323,11 @@ _CHART_TEXT = {
 }
 
 
+def _plain(text: str) -> str:
+    """A user-given name as literal chart text (no mathtext)."""
+    return str(text).replace("$", r"\$")
+
+
 def chart_png(result, lang: str = "en") -> bytes:
     """PNG of the debt ratios (median per set with its Monte Carlo band, each province of the first set, the
     120 % / 150 % lines) and of the stressed quarters' supply shrinkage per set, without and with the policy."""
@@ -330,12 +348,12 @@ def chart_png(result, lang: str = "en") -> bytes:
         ratios = np.array([st.ratio[:, 0] for st in p0.states])
         for i in range(ratios.shape[1]):
             ax1.plot(x, 100 * ratios[:, i], color="#b0b7bf", linewidth=0.6,
-                     label=t["provinces"].format(set=first) if i == 0 else None)
+                     label=t["provinces"].format(set=_plain(first)) if i == 0 else None)
         for s in result.sets:
             col = SET_COLOURS.get(s.name, "#555555")
             path = result.path(s.name, "none")
             med = [100 * float(np.median(st.ratio[:, 0])) for st in path.states]
-            ax1.plot(x, med, color=col, linewidth=2.0, label=f"{s.name}: {t['median']}")
+            ax1.plot(x, med, color=col, linewidth=2.0, label=f"{_plain(s.name)}: {t['median']}")
             band = result.bands.get((s.name, "none"))
             if band:
                 lo = [100 * v[0] for v in band["median_ratio"]]
@@ -359,7 +377,7 @@ def chart_png(result, lang: str = "en") -> bytes:
                 qs = sorted(q for q, v in path.stress.items() if "shrinkage_yuan" in v)
                 ys = [path.stress[q]["shrinkage_yuan"] for q in qs]
                 vals += ys
-                name = s.name if variant == "none" else f"{s.name}, {t['policy']}{result.policy.name}"
+                name = _plain(s.name) if variant == "none" else f"{_plain(s.name)}, {t['policy']}{_plain(result.policy.name)}"
                 ax2.plot(qs, ys, linestyle=style, marker="o", markersize=3, color=col, label=name)
         scale = _scale(vals or [0.0], "zh" if use_zh else "en")
         _amount_axis(ax2.yaxis, scale)
@@ -444,6 +462,7 @@ def _pp(v) -> str:
 
 def render_summary(result, lang: str = "en", console=None) -> None:
     """Print the outlook's summary (rich tables) in English or Chinese."""
+    from rich.markup import escape as esc
     from rich.table import Table
 
     from ..summary import make_console
@@ -452,9 +471,9 @@ def render_summary(result, lang: str = "en", console=None) -> None:
     con = console or make_console()
     m, fit, cal = result.meta, result.fit, result.calibration
     pol = result.policy
-    con.print(T["title"].format(a=result.labels[1], b=result.labels[-1], bundle=m["bundle"], as_of=m["as_of"],
-                                Q=m["quarters"], P=len(result.province_ids), sets=", ".join(s.name for s in result.sets),
-                                policy=pol.name if pol else T["none"], scenario=m["stress_scenario"], seed=m["seed"]))
+    con.print(T["title"].format(a=result.labels[1], b=result.labels[-1], bundle=esc(str(m["bundle"])), as_of=m["as_of"],
+                                Q=m["quarters"], P=len(result.province_ids), sets=", ".join(esc(s.name) for s in result.sets),
+                                policy=esc(pol.name) if pol else T["none"], scenario=esc(m["stress_scenario"]), seed=m["seed"]))
     e = fit.errors
     ho = e.get("holdout") or {}
     con.print(T["fit"].format(
@@ -477,9 +496,9 @@ def render_summary(result, lang: str = "en", console=None) -> None:
     t = Table(title=T["t_years"].format(draws=draws))
     t.add_column(T["year"])
     for s in result.sets:
-        t.add_column(s.name, justify="right")
+        t.add_column(esc(s.name), justify="right")
         if pol is not None:
-            t.add_column(f"{s.name} + {pol.name}", justify="right")
+            t.add_column(f"{esc(s.name)} + {esc(pol.name)}", justify="right")
     years = result.year_quarters()
     for y, q in years:
         row = [str(y) if q else f"{y} ({result.labels[0].replace('as of ', '')})"]
@@ -497,11 +516,11 @@ def render_summary(result, lang: str = "en", console=None) -> None:
     con.print(t)
     first = result.sets[0].name
     mv = movers(result, result.path(first, "none"))
-    con.print(T["movers"].format(set=first, a=result.labels[0].replace("as of ", ""), b=result.labels[-1],
-                                 items="; ".join(f"{x['province']} {100 * x['ratio_start']:.0f} % -> {100 * x['ratio_end']:.0f} % "
+    con.print(T["movers"].format(set=esc(first), a=result.labels[0].replace("as of ", ""), b=result.labels[-1],
+                                 items="; ".join(f"{esc(x['province'])} {100 * x['ratio_start']:.0f} % -> {100 * x['ratio_end']:.0f} % "
                                                  f"({100 * x['change']:+.0f} pp)" for x in mv)))
     # stressed quarters
-    t = Table(title=T["t_stress"].format(scenario=m["stress_scenario"]))
+    t = Table(title=T["t_stress"].format(scenario=esc(m["stress_scenario"])))
     t.add_column(T["quarter"])
     cols = []
     for s in result.sets:
@@ -510,7 +529,7 @@ def render_summary(result, lang: str = "en", console=None) -> None:
     amounts = [p.stress[q].get("shrinkage_yuan") for p in cols for q in p.stress if "shrinkage_yuan" in p.stress[q]]
     scale = amount_scale(amounts, lang)
     for p in cols:
-        name = p.set_name if p.variant == "none" else f"{p.set_name} + {pol.name}"
+        name = esc(p.set_name) if p.variant == "none" else f"{esc(p.set_name)} + {esc(pol.name)}"
         t.add_column(f"{name}: {scale.unit}", justify="right")
     for q in [0] + result.stress_quarters:
         row = [result.labels[q].replace("as of ", "")]
@@ -526,9 +545,9 @@ def render_summary(result, lang: str = "en", console=None) -> None:
                                                 b=m["compare_years"][1]))
         t.add_column(T["quarter"])
         for s in result.sets:
-            t.add_column(f"{s.name}: {T['without']}", justify="right")
+            t.add_column(f"{esc(s.name)}: {T['without']}", justify="right")
             if pol is not None:
-                t.add_column(f"{T['with']} {pol.name}", justify="right")
+                t.add_column(f"{T['with']} {esc(pol.name)}", justify="right")
                 t.add_column(T["change"], justify="right")
         for q in result.contagion_quarters:
             row = [result.labels[q]]
@@ -548,7 +567,7 @@ def render_summary(result, lang: str = "en", console=None) -> None:
             if c["without"] is None:
                 continue
             ch = f"{100 * c['change']:+.0f} %" if c["change"] is not None else "-"
-            items.append(f"{s} {fmt_share(c['without'])} -> {fmt_share(c['with'])} ({ch})")
+            items.append(f"{esc(s)} {fmt_share(c['without'])} -> {fmt_share(c['with'])} ({ch})")
         con.print(T["claim"].format(a=m["compare_years"][0], b=m["compare_years"][1], items="; ".join(items),
                                     brief=f"{100 * comp['brief_change']:+.0f} %"))
     # the policy year by year (loop supply)
@@ -557,9 +576,9 @@ def render_summary(result, lang: str = "en", console=None) -> None:
         vals = [a.states[q].supply[:, 0].sum() for _, q in years] + [b.states[q].supply[:, 0].sum() for _, q in years]
         sc = amount_scale(vals, lang)
         dsc = amount_scale([b.states[q].supply[:, 0].sum() - a.states[q].supply[:, 0].sum() for _, q in years], lang)
-        t = Table(title=T["t_policy"].format(set=first))
-        for c in (T["year"], f"{T['supply']} ({sc.unit})", f"{T['with']} {pol.name} ({sc.unit})", f"{T['diff']} ({dsc.unit})",
-                  T["shortfall"], f"{T['with']} {pol.name}"):
+        t = Table(title=T["t_policy"].format(set=esc(first)))
+        for c in (T["year"], f"{T['supply']} ({sc.unit})", f"{T['with']} {esc(pol.name)} ({sc.unit})", f"{T['diff']} ({dsc.unit})",
+                  T["shortfall"], f"{T['with']} {esc(pol.name)}"):
             t.add_column(c, justify="right")
         for y, q in years:
             sa, sb = a.states[q], b.states[q]
@@ -569,9 +588,11 @@ def render_summary(result, lang: str = "en", console=None) -> None:
                       fmt_share(la), fmt_share(lb))
         con.print(t)
     con.print(timing_line(result, lang))
-    con.print(f"[dim]{DATA_NOTE[lang]}[/dim]")
+    for note in result.calibration.get("notes") or []:
+        con.print(f"[yellow]calibration[/yellow]: {esc(note)}")
+    con.print(f"[dim]{esc(data_note(result, lang))}[/dim]")
     con.print(T["footer"])
 
 
-__all__ = ["DATA_NOTE", "band_table", "chart_png", "check_out", "comparison_table", "province_table", "quarter_table",
+__all__ = ["DATA_NOTE", "band_table", "data_note", "chart_png", "check_out", "comparison_table", "province_table", "quarter_table",
            "render_summary", "result_json", "write_outlook"]

@@ -264,7 +264,7 @@ def run_outlook(graph, *, sets=DEFAULT_SETS, policy=DEFAULT_POLICY, quarters: in
                       high_debt_threshold=cascade_params.high_debt_threshold)
     inputs = prepare_inputs(graph, cascade_params, fit.tax_shares, fit.national_tax_share)
     params0 = OutlookParameters().with_overrides(outlook_overrides or {})
-    params, calib = calibrate(inputs, fit, params0)
+    params, calib = calibrate(inputs, fit, params0, fallback=lambda: _embedded_inputs(cascade_params, fit))
     t_fit = time.perf_counter() - t0
 
     # key nodes for a firewall: the as-of key-node list (a regulatory designation, made once)
@@ -350,6 +350,13 @@ def run_outlook(graph, *, sets=DEFAULT_SETS, policy=DEFAULT_POLICY, quarters: in
                       "stress_runs": len(set_objs) * len(variants) * len(stress_q) + 1,
                       "contagion_estimates": len(set_objs) * len(variants) * len(contagion_q)}
     return result
+
+
+def _embedded_inputs(cascade_params, fit):
+    """The embedded dataset's loop inputs (the calibration's fallback for a bundle that cannot pin a parameter down)."""
+    from ..runner import load_graph
+
+    return prepare_inputs(load_graph(), cascade_params, fit.tax_shares, fit.national_tax_share)
 
 
 def _params_for(cascade_params, sset: ScenarioSet | None):
