@@ -1,0 +1,228 @@
+"""Sparse products of the clock's hot paths: CSR x vector and CSR x dense block, on every core.
+
+:func:`spmm` is ``A @ X`` for a CSR matrix ``A`` and a dense ``X`` of shape ``(n,)``
+or ``(n, k)`` (the trailing axis is the scenario axis, docs/model.md "Conventions").
+Every sparse product of the clock goes through it (``engine.arrays.crossing``, the
+channel steps, ``engine.provinces``, the ``Recorder``), so the kernel is chosen in one
+place:
+
+``numba``
+    A compiled row loop (``numba.prange`` over row chunks of equal nonzero count, so a
+    hub row does not leave one core idle), float64 accumulation, each row summed in
+    the order SciPy sums it -- the result is SciPy's, bit for bit, whatever the number
+    of threads.  Matrix values may be float32 (:func:`compact`), accumulated in float64.
+``graphblas``
+    SuiteSparse:GraphBLAS through python-graphblas (``plus_times`` semiring), with the
+    GraphBLAS copy of each matrix cached on first use.
+``scipy``
+    ``A @ X``: SciPy's serial ``csr_matvec`` / ``csr_matvecs``; the fallback, always there.
+
+The backend is ``CONTAGION_KERNEL`` (``auto``, ``numba``, ``graphblas`` or ``scipy``)
+or the ``backend`` argument.  ``auto`` picks numba when it is installed (measured in
+``make bench``, case ``kernels``, docs/benchmarks.md) and SciPy otherwise.  A product
+with fewer than :data:`SMALL_WORK` multiply-adds runs on SciPy whatever the backend:
+starting threads costs more than it saves, and the embedded dataset never imports numba.
+
+The optional kernels come with the ``fast`` extra (``pip install 'contagion-engine[fast]'``);
+without them the engine runs unchanged on SciPy.
+
+>>> import scipy.sparse as sp
+>>> A = sp.csr_array(np.array([[0.0, 2.0], [1.0, 0.0], [0.0, 0.0]]))
+>>> spmm(A, np.array([1.0, 3.0])).tolist()
+[6.0, 1.0, 0.0]
+>>> spmm(A, np.array([[1.0, 0.5], [3.0, 2.0]]), backend="scipy").tolist()
+[[6.0, 4.0], [1.0, 0.5], [0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import weakref
+
+import numpy as np
+import scipy.sparse as sp
+
+BACKENDS = ("numba", "graphblas", "scipy")
+#: Below this many multiply-adds (``nnz x k``) a product runs on SciPy's serial kernel.
+SMALL_WORK = 1 << 16
+#: From this many multiply-adds on, a numba product runs on every core (serially below).
+PARALLEL_WORK = 1 << 18
+#: Row chunks per thread for the numba kernel (balanced by nonzeros).
+CHUNKS_PER_THREAD = 4
+ENV = "CONTAGION_KERNEL"
+
+
+class KernelError(ValueError):
+    """An unknown or unavailable kernel backend was asked for."""
+
+
+# -- backend selection ----------------------------------------------------------------
+
+
+@functools.cache
+def available(name: str) -> bool:
+    """Whether backend ``name`` can run here (its package imports).
+
+    >>> available("scipy")
+    True
+    """
+    if name == "scipy":
+        return True
+    if name == "numba":
+        try:
+            import numba  # noqa: F401
+        except ImportError:
+            return False
+        return True
+    if name == "graphblas":
+        try:
+            import graphblas  # noqa: F401
+        except ImportError:
+            return False
+        return True
+    raise KernelError(f"unknown kernel backend {name!r}; expected one of {', '.join(BACKENDS)} or 'auto'")
+
+
+@functools.cache
+def _resolve(name: str) -> str:
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        return "numba" if available("numba") else "scipy"
+    if name not in BACKENDS:
+        raise KernelError(f"{ENV}={name!r}: unknown kernel backend; expected one of {', '.join(BACKENDS)} or 'auto'")
+    if not available(name):
+        raise KernelError(f"{ENV}={name!r}: that backend is not installed (pip install 'contagion-engine[fast]')")
+    return name
+
+
+def backend(name: str | None = None) -> str:
+    """The backend a product runs on: ``name``, else ``$CONTAGION_KERNEL``, else ``auto``.
+
+    >>> backend("scipy")
+    'scipy'
+    """
+    return _resolve(name if name is not None else os.environ.get(ENV, "auto"))
+
+
+# -- the product ----------------------------------------------------------------------
+
+
+def spmm(A, X, *, backend: str | None = None) -> np.ndarray:
+    """``A @ X`` for a sparse ``A`` (m, n) and a dense ``X`` (n,) or (n, k); float64 out.
+
+    Parameters
+    ----------
+    A : scipy.sparse CSR array or matrix
+        Values float64 or float32 (float32 is accumulated in float64); other formats
+        run through SciPy.
+    X : ndarray (n,) or (n, k)
+        The vector or block (any strides; converted to C-order float64 once).
+    backend : {"numba", "graphblas", "scipy"}, optional
+        Overrides ``$CONTAGION_KERNEL``.
+
+    Returns
+    -------
+    ndarray (m,) or (m, k)
+        Equal to SciPy's ``A @ X`` (numba: bit for bit; graphblas: to rounding).
+    """
+    name = _resolve(backend if backend is not None else os.environ.get(ENV, "auto"))
+    if name == "scipy" or sp.issparse(X) or getattr(A, "format", None) != "csr":
+        return _scipy(A, X)
+    X = np.asarray(X)
+    k = X.shape[1] if X.ndim == 2 else 1
+    if X.ndim not in (1, 2) or X.shape[0] != A.shape[1] or A.nnz * k < SMALL_WORK:
+        return _scipy(A, X)
+    if name == "numba":
+        return _numba(A, X)
+    return _graphblas(A, X)
+
+
+def _scipy(A, X):
+    if getattr(A, "dtype", np.float64) == np.float32:
+        A = _float64_view(A)
+    return A @ X
+
+
+def _float64_view(A):
+    """A float64 copy of a float32 CSR matrix, cached on the matrix (SciPy's fallback path)."""
+    cached = _FLOAT64.get(id(A))
+    if cached is not None and cached[0]() is A:
+        return cached[1]
+    full = A.astype(np.float64)
+    _FLOAT64[id(A)] = (weakref.ref(A, lambda _r, key=id(A): _FLOAT64.pop(key, None)), full)
+    return full
+
+
+_FLOAT64: dict = {}
+
+
+def _numba(A, X):
+    from . import _numba_kernels as nk
+
+    m = A.shape[0]
+    Xc = np.ascontiguousarray(X, dtype=np.float64)
+    vec = Xc.ndim == 1 or Xc.shape[1] == 1
+    out = np.empty(m if vec else (m, Xc.shape[1]), dtype=np.float64)
+    x = Xc.reshape(-1) if vec else Xc
+    work = A.nnz * (1 if vec else Xc.shape[1])
+    # threads pay off above PARALLEL_WORK; a launch while another thread holds the
+    # parallel kernels runs serially (the workqueue layer allows one launch at a time)
+    if work >= PARALLEL_WORK and nk.threads() > 1 and _PARALLEL.acquire(blocking=False):
+        try:
+            bounds = _row_chunks(A.indptr, nk.threads())
+            (nk.csr_vec if vec else nk.csr_block)(A.indptr, A.indices, A.data, x, out, bounds)
+        finally:
+            _PARALLEL.release()
+    else:
+        (nk.csr_vec_serial if vec else nk.csr_block_serial)(A.indptr, A.indices, A.data, x, out)
+    return out.reshape(m, 1) if Xc.ndim == 2 and vec else out
+
+
+_PARALLEL = threading.Lock()
+
+
+def _row_chunks(indptr: np.ndarray, threads: int) -> np.ndarray:
+    """Row boundaries of at most ``CHUNKS_PER_THREAD x threads`` chunks of about equal work
+    (``nonzeros + rows``), int64, rising from 0 to ``m``."""
+    from . import _numba_kernels as nk
+
+    m = indptr.size - 1
+    chunks = max(1, min(m, threads * CHUNKS_PER_THREAD))
+    return nk.chunk_bounds(indptr, chunks)
+
+
+# -- graphblas ------------------------------------------------------------------------
+
+_GB: dict = {}
+
+
+def _gb_matrix(A):
+    cached = _GB.get(id(A))
+    if cached is not None and cached[0]() is A:
+        return cached[1]
+    import graphblas as gb
+
+    csr = sp.csr_array(A)
+    data = csr.data.astype(np.float64, copy=False)
+    M = gb.Matrix.ss.import_csr(nrows=csr.shape[0], ncols=csr.shape[1], indptr=csr.indptr.astype(np.uint64),
+                                col_indices=csr.indices.astype(np.uint64), values=data, take_ownership=False,
+                                sorted_cols=csr.has_sorted_indices)
+    _GB[id(A)] = (weakref.ref(A, lambda _r, key=id(A): _GB.pop(key, None)), M)
+    return M
+
+
+def _graphblas(A, X):
+    import graphblas as gb
+
+    M = _gb_matrix(A)
+    Xc = np.ascontiguousarray(X, dtype=np.float64)
+    if Xc.ndim == 1:
+        v = gb.Vector.ss.import_full(values=Xc, take_ownership=False)
+        return M.mxv(v, gb.semiring.plus_times).new().to_dense(fill_value=0.0)
+    B = gb.Matrix.ss.import_fullr(values=Xc, take_ownership=False)
+    return M.mxm(B, gb.semiring.plus_times).new().to_dense(fill_value=0.0)
+
+
+__all__ = ["BACKENDS", "SMALL_WORK", "KernelError", "available", "backend", "spmm"]

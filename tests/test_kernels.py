@@ -1,0 +1,166 @@
+"""The propagation kernels (engine/kernels.py): every backend equals SciPy's ``A @ X``.
+
+Checked on a heavy-tailed random matrix with empty rows and columns, for vectors and
+blocks of k = 1, 3 and 64 scenarios, float32 values, int64 indices and strided
+inputs; then the firewall-aware product (``engine.arrays.crossing``) and a stress run on
+the embedded dataset, each with the optional kernels and with SciPy forced
+(``CONTAGION_KERNEL=scipy``, the path of an install without them).
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from engine import kernels
+from engine.arrays import crossing
+from engine.kernels import KernelError, spmm
+
+FAST = [b for b in ("numba", "graphblas") if kernels.available(b)]
+RTOL = 1e-12
+
+
+def heavy_tailed(m=3000, n=2500, seed=0, dtype=np.float64):
+    """Rows with Lomax degrees (a few hubs), every tenth row and column empty, unsorted indices."""
+    rng = np.random.default_rng(seed)
+    deg = np.minimum(rng.pareto(1.5, m) * 8, n).astype(int)
+    deg[::10] = 0
+    rows = np.repeat(np.arange(m), deg)
+    cols = rng.integers(0, n, rows.size)
+    cols[cols % 10 == 3] = 0  # column 3, 13, ... stay empty
+    vals = rng.lognormal(0.0, 2.0, rows.size)
+    A = sp.csr_array((vals, (rows, cols)), shape=(m, n))
+    A.sum_duplicates()
+    perm = rng.permutation(A.nnz)  # scramble the order inside rows: indices unsorted
+    order = np.lexsort((perm, np.repeat(np.arange(m), np.diff(A.indptr))))
+    A = sp.csr_array((A.data[order], A.indices[order], A.indptr), shape=A.shape)
+    return sp.csr_array(A.astype(dtype))
+
+
+def assert_close(got, want, scale=None):
+    """``|got - want| <= 1e-12 x scale`` elementwise, ``scale = |A| @ |X|`` where given (else ``|want|``).
+
+    A sum of signed terms has a rounding error relative to the sum of their sizes, not
+    to the (possibly cancelled) result; with non-negative inputs, as in the clock, the
+    two bounds are the same.
+    """
+    assert got.shape == want.shape and got.dtype == np.float64
+    bound = RTOL * (np.abs(want) if scale is None else scale)
+    assert np.all(np.abs(got - want) <= bound), float(np.max(np.abs(got - want) - bound))
+
+
+def size(A, X):
+    return abs(A) @ np.abs(X)
+
+
+@pytest.fixture(params=[(b, path) for b in FAST for path in ("parallel", "serial")] or
+                [pytest.param(("none", ""), marks=pytest.mark.skip(reason="no optional kernel installed"))],
+                ids=lambda p: "-".join(p))
+def fast(request, monkeypatch):
+    """Each optional backend; numba on its parallel and on its serial kernel; no small-product shortcut."""
+    name, path = request.param
+    monkeypatch.setattr(kernels, "SMALL_WORK", 0)
+    monkeypatch.setattr(kernels, "PARALLEL_WORK", 0 if path == "parallel" else 1 << 62)
+    return name
+
+
+@pytest.mark.parametrize("k", [None, 1, 3, 64])
+def test_every_backend_equals_scipy(fast, k):
+    A = heavy_tailed()
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=A.shape[1] if k is None else (A.shape[1], k))
+    assert_close(spmm(A, X, backend=fast), A @ X, size(A, X))
+
+
+def test_numba_is_scipy_bit_for_bit(fast):
+    if fast != "numba":
+        pytest.skip("numba only")
+    A = heavy_tailed()
+    X = np.random.default_rng(2).normal(size=(A.shape[1], 64))
+    assert np.array_equal(spmm(A, X, backend="numba"), A @ X)
+    assert np.array_equal(spmm(A, X[:, 0], backend="numba"), A @ X[:, 0])
+
+
+def test_row_chunks_balance_nonzeros_plus_rows():
+    if not kernels.available("numba"):
+        pytest.skip("numba not installed")
+    assert kernels._row_chunks(np.array([0, 10, 10, 11, 12]), 1).tolist() == [0, 1, 2, 4]
+    assert kernels._row_chunks(np.array([0, 0, 0]), 4).tolist() == [0, 1, 2]
+    assert kernels._row_chunks(np.array([0]), 2).tolist() == [0, 0]
+    A = heavy_tailed(m=20000)
+    b = kernels._row_chunks(A.indptr, 2)
+    work = np.diff(A.indptr[b] + b)
+    assert b[0] == 0 and b[-1] == A.shape[0] and np.all(np.diff(b) > 0)
+    assert work.max() <= 1.5 * work.mean()
+
+
+def test_empty_rows_and_an_empty_matrix(fast):
+    A = heavy_tailed()
+    X = np.ones((A.shape[1], 64))
+    got = spmm(A, X, backend=fast)
+    empty = np.diff(A.indptr) == 0
+    assert empty.sum() >= A.shape[0] // 10 and not got[empty].any()
+    Z = sp.csr_array((5, 7))
+    assert_close(spmm(Z, np.ones((7, 64)), backend=fast), np.zeros((5, 64)))
+    assert spmm(sp.csr_array((0, 7)), np.ones(7), backend=fast).shape == (0,)
+
+
+def test_float32_values_accumulate_in_float64(fast):
+    A32 = heavy_tailed(dtype=np.float32)
+    X = np.random.default_rng(3).normal(size=(A32.shape[1], 64))
+    want = A32.astype(np.float64) @ X  # the float32 values, exactly, summed in float64
+    assert_close(spmm(A32, X, backend=fast), want, size(A32, X))
+    assert_close(spmm(A32, X, backend="scipy"), want, size(A32, X))
+
+
+def test_int64_indices_strided_inputs_and_other_formats(fast):
+    A = heavy_tailed()
+    A64 = sp.csr_array((A.data, A.indices.astype(np.int64), A.indptr.astype(np.int64)), shape=A.shape)
+    block = np.random.default_rng(4).normal(size=(3, A.shape[1], 64))
+    strided = block[1, :, ::2]  # not C-contiguous
+    assert_close(spmm(A64, strided, backend=fast), A @ strided, size(A, strided))
+    column = block[2, :, 5]
+    assert_close(spmm(A, column, backend=fast), A @ column, size(A, column))
+    assert_close(spmm(A.tocsc(), strided, backend=fast), A @ strided, size(A, strided))  # other formats go through SciPy
+    small = sp.csr_array(np.array([[0.0, 2.0], [1.0, 0.0]]))
+    assert_close(spmm(small, np.ones((2, 1)), backend=fast), np.array([[2.0], [1.0]]))
+
+
+def test_the_firewall_path_equals_scipy(fast, monkeypatch):
+    A = heavy_tailed(m=2500, n=2500)
+    rng = np.random.default_rng(5)
+    x = rng.random((2500, 64))
+    keep = np.where(rng.random((2500, 64)) < 0.1, 0.5, 1.0)
+    want = keep * (A @ (keep * x))
+    monkeypatch.setenv(kernels.ENV, fast)
+    assert_close(crossing(A, x, keep, keep), want)
+    assert_close(crossing(A, x[:, :1], keep[:, :1], None), keep[:, :1] * (A @ x[:, :1]))  # rows only
+    monkeypatch.setenv(kernels.ENV, "scipy")
+    assert_close(crossing(A, x, keep, keep), want)
+
+
+def test_backend_selection(monkeypatch):
+    monkeypatch.setenv(kernels.ENV, "scipy")
+    assert kernels.backend() == "scipy"
+    monkeypatch.setenv(kernels.ENV, "auto")
+    assert kernels.backend() == ("numba" if kernels.available("numba") else "scipy")
+    monkeypatch.setenv(kernels.ENV, "cuda")
+    with pytest.raises(KernelError, match="unknown kernel backend"):
+        spmm(sp.csr_array((2, 2)), np.ones(2))
+    with pytest.raises(KernelError, match="unknown kernel backend"):
+        kernels.available("cuda")
+
+
+def test_a_stress_run_is_the_same_on_every_backend(monkeypatch):
+    """The embedded dataset, its products forced through each kernel (no small-product shortcut)."""
+    from engine.runner import load_graph, run_stress
+
+    g = load_graph()
+    monkeypatch.setattr(kernels, "SMALL_WORK", 0)
+    monkeypatch.setenv(kernels.ENV, "scipy")
+    base = run_stress(g)
+    for name in FAST:
+        monkeypatch.setenv(kernels.ENV, name)
+        other = run_stress(g)
+        assert other.headline["first_hit_hours"] == base.headline["first_hit_hours"]
+        for col in ("distress", "supply_cut_yuan", "halted_share", "data_failed"):
+            np.testing.assert_allclose(other.nodes[col], base.nodes[col], rtol=1e-9, atol=1e-12, err_msg=col)
