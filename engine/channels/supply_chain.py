@@ -34,6 +34,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from ..arrays import crossing, safe_div
+from ..kernels import spmm
 from .data import relax
 
 
@@ -76,7 +77,7 @@ def capacity_loss(inputs_CF, halted_F: np.ndarray, output_C: np.ndarray, substit
     >>> capacity_loss(I, np.array([[1.0], [0.0]]), np.array([100.0]), np.array([0.5])).ravel().tolist()
     [0.05]
     """
-    lost = (1.0 - substitutability[None, :]) * (inputs_CF @ halted_F)
+    lost = (1.0 - substitutability[None, :]) * spmm(inputs_CF, halted_F)
     return np.minimum(1.0, safe_div(lost, output_C[:, None]))
 
 
@@ -118,11 +119,11 @@ def step(state, pp, batch, t: float):
     return replace(
         state, h=h, pending=pending, dropout=dropout, frozen=frozen, blocked=blocked, need=need, halted=halted,
         capacity=capacity_loss(pp.inputs_CF, halted, pp.output[C], p.input_substitutability),
-        lent_to_halted=pp.loans_LF @ halted,
+        lent_to_halted=spmm(pp.loans_LF, halted),
         platform_lost=_platform_lost(pp, blocked),
     )
 
 
 def _platform_lost(pp, blocked: np.ndarray) -> np.ndarray:
     """Financing each platform can no longer provide: lines anchored on non-paying buyers, (nL, k)."""
-    return pp.scf_LF @ blocked
+    return spmm(pp.scf_LF, blocked)
