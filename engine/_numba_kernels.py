@@ -17,6 +17,7 @@ while another thread holds the parallel one.
 
 from __future__ import annotations
 
+import math
 import os
 
 import numba
@@ -111,3 +112,68 @@ def chunk_bounds(indptr, chunks):  # pragma: no cover - compiled
             size += 1
     out[size] = m
     return out[: size + 1].copy()
+
+
+# -- the supply-chain step's elementwise work, fused (engine.channels.supply_chain.liquidity) --
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ndtr(a):  # pragma: no cover - compiled
+    """Standard normal CDF, as Cephes / SciPy's ``ndtr`` computes it (erf near 0, erfc in the tails)."""
+    x = a * 0.7071067811865476
+    z = abs(x)
+    if z < 0.7071067811865476:
+        return 0.5 + 0.5 * math.erf(x)
+    y = 0.5 * math.erfc(z)
+    return 1.0 - y if x > 0 else y
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _liquidity_rows(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+                    maturity, dispersion, days, blocked, need, halted, inc, lo, hi):  # pragma: no cover - compiled
+    k = frozen.shape[1]
+    for i in range(lo, hi):
+        rt = rec_total[i]
+        line = scf_line[i]
+        liq = liquid[i]
+        f = F[i]
+        for s in range(k):
+            fr = frozen[i, s]
+            b = fr / rt if rt > 0 else 0.0
+            b = 1.0 if b > 1.0 else b
+            blocked[i, s] = b
+            rate = fr / collection[s]
+            rate += line * b / tenor[s]
+            rate += withdrawn[i, s] / maturity[s]
+            rate *= days
+            nd = need0[i, s] + rate
+            need[i, s] = nd
+            if nd > 0:
+                z = math.log(nd / liq) / dispersion[s] if liq > 0 else math.inf
+            else:
+                z = -math.inf / dispersion[s]
+            eta = _ndtr(z)
+            old = halted0[i, s]
+            eta = old if old >= eta else eta
+            halted[i, s] = eta
+            d = eta - h[f, s]
+            inc[i, s] = d if d > 0.0 else 0.0
+
+
+@njit(parallel=True, cache=True, nogil=True, error_model="numpy")
+def supply_liquidity(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+                     maturity, dispersion, days, blocked, need, halted, inc):  # pragma: no cover - compiled
+    """Blocked shares, liquidity need, halted shares and distress increases, in one pass (rows on the cores)."""
+    m = frozen.shape[0]
+    chunks = 8
+    for c in prange(chunks):
+        _liquidity_rows(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+                        maturity, dispersion, days, blocked, need, halted, inc, (m * c) // chunks, (m * (c + 1)) // chunks)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def supply_liquidity_serial(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+                            maturity, dispersion, days, blocked, need, halted, inc):  # pragma: no cover - compiled
+    """:func:`supply_liquidity` on the calling thread."""
+    _liquidity_rows(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+                    maturity, dispersion, days, blocked, need, halted, inc, 0, frozen.shape[0])

@@ -23,6 +23,11 @@ or the ``backend`` argument.  ``auto`` picks numba when it is installed (measure
 with fewer than :data:`SMALL_WORK` multiply-adds runs on SciPy whatever the backend:
 starting threads costs more than it saves, and the embedded dataset never imports numba.
 
+``CONTAGION_VALUES=float32`` makes the numba kernel read a float32 copy of each matrix's
+values (made once per matrix and cached; the float64 matrix stays for everything else):
+half the value traffic, float64 accumulation.  Off by default -- docs/benchmarks.md
+gives its error against float64 and its gain.
+
 The optional kernels come with the ``fast`` extra (``pip install 'contagion-engine[fast]'``);
 without them the engine runs unchanged on SciPy.
 
@@ -52,6 +57,7 @@ PARALLEL_WORK = 1 << 18
 #: Row chunks per thread for the numba kernel (balanced by nonzeros).
 CHUNKS_PER_THREAD = 4
 ENV = "CONTAGION_KERNEL"
+VALUES_ENV = "CONTAGION_VALUES"
 
 
 class KernelError(ValueError):
@@ -167,20 +173,48 @@ def _numba(A, X):
     out = np.empty(m if vec else (m, Xc.shape[1]), dtype=np.float64)
     x = Xc.reshape(-1) if vec else Xc
     work = A.nnz * (1 if vec else Xc.shape[1])
+    data = _values(A)
     # threads pay off above PARALLEL_WORK; a launch while another thread holds the
     # parallel kernels runs serially (the workqueue layer allows one launch at a time)
     if work >= PARALLEL_WORK and nk.threads() > 1 and _PARALLEL.acquire(blocking=False):
         try:
             bounds = _row_chunks(A.indptr, nk.threads())
-            (nk.csr_vec if vec else nk.csr_block)(A.indptr, A.indices, A.data, x, out, bounds)
+            (nk.csr_vec if vec else nk.csr_block)(A.indptr, A.indices, data, x, out, bounds)
         finally:
             _PARALLEL.release()
     else:
-        (nk.csr_vec_serial if vec else nk.csr_block_serial)(A.indptr, A.indices, A.data, x, out)
+        (nk.csr_vec_serial if vec else nk.csr_block_serial)(A.indptr, A.indices, data, x, out)
     return out.reshape(m, 1) if Xc.ndim == 2 and vec else out
 
 
 _PARALLEL = threading.Lock()
+
+
+def values_dtype() -> str:
+    """``float32`` when ``$CONTAGION_VALUES`` asks for float32 matrix values, else ``float64``.
+
+    >>> values_dtype() in ("float32", "float64")
+    True
+    """
+    v = os.environ.get(VALUES_ENV, "float64").strip().lower()
+    if v not in ("float32", "float64"):
+        raise KernelError(f"{VALUES_ENV}={v!r}: expected float32 or float64")
+    return v
+
+
+def _values(A) -> np.ndarray:
+    """The values the numba kernel reads: ``A.data``, or its float32 copy (cached) under ``CONTAGION_VALUES=float32``."""
+    if A.data.dtype != np.float64 or values_dtype() == "float64":
+        return A.data
+    cached = _FLOAT32.get(id(A))
+    if cached is not None and cached[0]() is A and cached[1].size == A.data.size:
+        return cached[1]
+    small = A.data.astype(np.float32)
+    _FLOAT32[id(A)] = (weakref.ref(A, lambda _r, key=id(A): _FLOAT32.pop(key, None)), small)
+    return small
+
+
+_FLOAT32: dict = {}
 
 
 def _row_chunks(indptr: np.ndarray, threads: int) -> np.ndarray:
@@ -191,6 +225,39 @@ def _row_chunks(indptr: np.ndarray, threads: int) -> np.ndarray:
     m = indptr.size - 1
     chunks = max(1, min(m, threads * CHUNKS_PER_THREAD))
     return nk.chunk_bounds(indptr, chunks)
+
+
+# -- fused elementwise work ------------------------------------------------------------
+
+
+def supply_liquidity(frozen, withdrawn_F, need, halted, h, F, rec_total, scf_line, liquid_F, collection, tenor,
+                     maturity, dispersion, days, *, backend: str | None = None):
+    """The supply-chain step's elementwise work in one compiled pass, or ``None`` to use NumPy.
+
+    Computes what :func:`engine.channels.supply_chain.liquidity` computes -- blocked
+    shares, the liquidity need, halted shares and each firm's distress increase
+    ``max(0, eta - h_F)`` -- with the same operations in the same order (docs/model.md,
+    "Supply-chain channel"); returns ``(blocked, need, halted, inc)``, each (nF, k).
+    ``None`` when the backend is not numba or the arrays are small (NumPy is then as fast).
+    """
+    name = _resolve(backend if backend is not None else os.environ.get(ENV, "auto"))
+    if name != "numba" or frozen.ndim != 2 or frozen.size < SMALL_WORK:
+        return None
+    from . import _numba_kernels as nk
+
+    f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
+    frozen, withdrawn_F, need, halted, h = f64(frozen), f64(withdrawn_F), f64(need), f64(halted), f64(h)
+    out = [np.empty_like(frozen) for _ in range(4)]
+    args = (frozen, withdrawn_F, need, halted, h, np.ascontiguousarray(F, dtype=np.int64), f64(rec_total),
+            f64(scf_line), f64(liquid_F), f64(collection), f64(tenor), f64(maturity), f64(dispersion), float(days), *out)
+    if frozen.size >= PARALLEL_WORK and nk.threads() > 1 and _PARALLEL.acquire(blocking=False):
+        try:
+            nk.supply_liquidity(*args)
+        finally:
+            _PARALLEL.release()
+    else:
+        nk.supply_liquidity_serial(*args)
+    return tuple(out)
 
 
 # -- graphblas ------------------------------------------------------------------------

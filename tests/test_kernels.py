@@ -164,3 +164,51 @@ def test_a_stress_run_is_the_same_on_every_backend(monkeypatch):
         assert other.headline["first_hit_hours"] == base.headline["first_hit_hours"]
         for col in ("distress", "supply_cut_yuan", "halted_share", "data_failed"):
             np.testing.assert_allclose(other.nodes[col], base.nodes[col], rtol=1e-9, atol=1e-12, err_msg=col)
+
+
+def test_the_fused_supply_chain_pass_equals_numpy(monkeypatch):
+    """engine.kernels.supply_liquidity against the NumPy lines of supply_chain.liquidity, edge cases included."""
+    if not kernels.available("numba"):
+        pytest.skip("numba not installed")
+    from types import SimpleNamespace as NS
+
+    from engine.channels.supply_chain import liquidity
+
+    rng = np.random.default_rng(6)
+    nF, n, k = 4000, 5000, 8
+    F = np.sort(rng.choice(n, nF, replace=False))
+    frozen = rng.random((nF, k)) * (rng.random((nF, k)) < 0.7)  # many firms with nothing frozen
+    withdrawn = rng.random((nF, k)) * (rng.random((nF, k)) < 0.5)
+    rec_total = rng.random(nF) * 2 * (rng.random(nF) < 0.9)  # some with no receivables
+    liquid = rng.lognormal(0, 1, n) * (rng.random(n) < 0.95)  # some with no liquid buffer
+    state = NS(need=rng.random((nF, k)) * (rng.random((nF, k)) < 0.3), halted=rng.random((nF, k)) * 0.1,
+               h=rng.random((n, k)) * 0.2)
+    pp = NS(F=F, rec_total=rec_total, scf_line=rng.random(nF) * (rng.random(nF) < 0.4), liquid=liquid)
+    p = NS(collection_days=rng.uniform(30, 90, k), scf_tenor_days=rng.uniform(90, 360, k),
+           loan_maturity_days=rng.uniform(180, 720, k), liquidity_dispersion=rng.uniform(0.2, 2.0, k))
+    for path in ("parallel", "serial"):
+        monkeypatch.setattr(kernels, "PARALLEL_WORK", 0 if path == "parallel" else 1 << 62)
+        monkeypatch.setenv(kernels.ENV, "numba")
+        fast = liquidity(frozen, withdrawn, state, pp, p, 1 / 24)
+        monkeypatch.setenv(kernels.ENV, "scipy")
+        slow = liquidity(frozen, withdrawn, state, pp, p, 1 / 24)
+        for name, a, b in zip(("blocked", "need", "halted", "inc"), fast, slow):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15, err_msg=f"{path}: {name}")
+        assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])  # no transcendental: exact
+
+
+def test_float32_values_opt_in(fast, monkeypatch):
+    """CONTAGION_VALUES=float32: the numba kernel reads float32 values (exactly A's, rounded), float64 sums."""
+    A = heavy_tailed()
+    X = np.random.default_rng(7).random((A.shape[1], 64))
+    monkeypatch.setenv(kernels.VALUES_ENV, "float32")
+    got = spmm(A, X, backend=fast)
+    if fast == "numba":
+        assert_close(got, A.astype(np.float32).astype(np.float64) @ X, size(A, X))
+        assert not np.array_equal(got, A @ X)
+        np.testing.assert_allclose(got, A @ X, rtol=1e-6)  # float32 rounding of the values only
+    else:
+        assert_close(got, A @ X, size(A, X))  # other backends keep float64 values
+    monkeypatch.setenv(kernels.VALUES_ENV, "float16")
+    with pytest.raises(KernelError, match="CONTAGION_VALUES"):
+        spmm(A, X, backend="numba")

@@ -34,7 +34,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from ..arrays import crossing, safe_div
-from ..kernels import spmm
+from ..kernels import spmm, supply_liquidity
 from .data import relax
 
 
@@ -100,15 +100,7 @@ def step(state, pp, batch, t: float):
     # share already), and dropped-out core firms beyond their distress
     extra_C = np.maximum(dropout - state.h[C], 0.0)
     frozen = crossing(pp.rec_Fn, state.h, keep_F, keep) + crossing(pp.rec_FC, extra_C, keep_F, None if keep is None else keep[C])
-    blocked = np.minimum(1.0, safe_div(frozen, pp.rec_total[:, None]))
-    rate = frozen / p.collection_days[None, :]
-    rate += pp.scf_line[:, None] * blocked / p.scf_tenor_days[None, :]
-    rate += withdrawn_F / p.loan_maturity_days[None, :]
-    rate *= days
-    need = state.need + rate
-    halted = np.maximum(state.halted, halted_share(need, pp.liquid[F], p.liquidity_dispersion))
-    # a halted share is lost to the firm's creditors: it crosses the next hop
-    inc = np.maximum(halted - state.h[F], 0.0)
+    blocked, need, halted, inc = liquidity(frozen, withdrawn_F, state, pp, p, days)
     if inc.any():
         h = state.h.copy()
         h[F] += inc
@@ -122,6 +114,32 @@ def step(state, pp, batch, t: float):
         lent_to_halted=spmm(pp.loans_LF, halted),
         platform_lost=_platform_lost(pp, blocked),
     )
+
+
+def liquidity(frozen: np.ndarray, withdrawn_F: np.ndarray, state, pp, p, days: float):
+    """Blocked shares, liquidity need, halted shares and distress increases of the firms, each (nF, k).
+
+    ``beta = min(1, F / Rec)``; ``need += days x (F / collection + Scf beta / scf_tenor +
+    withdrawn / loan_maturity)``; ``eta = max(eta, Phi(ln(need / liquid) / dispersion))``;
+    a halted share is lost to the firm's creditors: its distress rises by ``max(0, eta - h)``,
+    which crosses the next hop.  With the numba kernels these run as one compiled pass
+    (:func:`engine.kernels.supply_liquidity`, the same operations in the same order).
+    """
+    F = pp.F
+    fast = supply_liquidity(frozen, withdrawn_F, state.need, state.halted, state.h, F, pp.rec_total, pp.scf_line,
+                            pp.liquid[F], p.collection_days, p.scf_tenor_days, p.loan_maturity_days,
+                            p.liquidity_dispersion, days)
+    if fast is not None:
+        return fast
+    blocked = np.minimum(1.0, safe_div(frozen, pp.rec_total[:, None]))
+    rate = frozen / p.collection_days[None, :]
+    rate += pp.scf_line[:, None] * blocked / p.scf_tenor_days[None, :]
+    rate += withdrawn_F / p.loan_maturity_days[None, :]
+    rate *= days
+    need = state.need + rate
+    halted = np.maximum(state.halted, halted_share(need, pp.liquid[F], p.liquidity_dispersion))
+    inc = np.maximum(halted - state.h[F], 0.0)
+    return blocked, need, halted, inc
 
 
 def _platform_lost(pp, blocked: np.ndarray) -> np.ndarray:
