@@ -271,6 +271,124 @@ def case_debtrank(ws: Workspace) -> dict[str, Figure]:
     }
 
 
+KERNEL_K = 64
+FLOOR_TARGET = 3.0
+BLOCK_GAIN_TARGET = 10.0
+
+
+def _product_bytes(A, k: int, value_bytes: int | None = None) -> int:
+    """Bytes a product ``A @ X`` must move at least: indptr, indices, values, ``X`` and ``Y`` (float64)."""
+    vb = A.data.itemsize if value_bytes is None else value_bytes
+    return int(A.indptr.nbytes + A.indices.nbytes + A.nnz * vb + 8 * k * (A.shape[0] + A.shape[1]))
+
+
+def _copy_seconds(nbytes: int, repeat: int) -> float:
+    """Median time of ``np.copyto`` of a ``nbytes`` array: the memory-traffic floor of this run."""
+    src = np.ones(max(nbytes // 8, 1))
+    dst = np.empty_like(src)
+    t = _median_time(lambda: np.copyto(dst, src), repeat)
+    del src, dst
+    return t
+
+
+def case_kernels(ws: Workspace) -> dict[str, Figure]:
+    """The propagation kernels side by side on ``W`` (funding + guarantee), as ratios.
+
+    For every backend installed (:mod:`engine.kernels`: numba, graphblas, scipy): one
+    mat-vec ``W @ x`` (k = 1) and one block ``W @ X`` (k = 64, C-order), medians, each
+    as a multiple of the **memory-traffic floor** measured in this run -- a numpy copy of
+    as many bytes as the product must move (indptr + indices + values + ``X`` + ``Y``) --
+    and against SciPy's kernel; the block's throughput against 64 single mat-vecs on
+    the 64 columns.  Then, for the default backend, float32 values (float64
+    accumulation) and the two node orderings of :mod:`engine.ordering`.
+    Targets (issue 13): one mat-vec within 3x of the floor; a k = 64 block at >= 10x
+    the throughput of 64 single mat-vecs.
+    """
+    from . import kernels
+    from .ordering import locality_order, permute
+
+    W = ws.exposures
+    n, k = W.shape[0], KERNEL_K
+    rng = np.random.default_rng(ws.seed)
+    reps = max(ws.repeat, 3)
+    b1, b64 = _product_bytes(W, 1), _product_bytes(W, k)
+    floor1 = _copy_seconds(b1, reps)
+    floor64 = _copy_seconds(b64, max(reps // 4, 3))
+    x = rng.random(n)
+    cols = rng.random((k, n))  # 64 vectors, each contiguous
+    X = np.ascontiguousarray(cols.T)  # the same 64 as one C-order block
+    default = kernels.backend()
+    figs = {
+        "kernel_default": Figure("default backend (CONTAGION_KERNEL, auto = numba if installed)", default),
+        "kernel_threads": Figure("threads of the numba kernels",
+                                 int(__import__("numba").get_num_threads()) if kernels.available("numba") else 0),
+        "floor_k1_ms": Figure(f"floor: numpy copy of {b1 / 1e6:,.0f} MB (k = 1 traffic)", floor1 * 1e3, "ms"),
+        "floor_k64_ms": Figure(f"floor: numpy copy of {b64 / 1e6:,.0f} MB (k = {k} traffic)", floor64 * 1e3, "ms"),
+    }
+    ref1, ref4 = W @ x, W @ np.ascontiguousarray(X[:, :4])  # the block checked on 4 columns (memory)
+    times = {}
+    for name in kernels.BACKENDS:
+        if not kernels.available(name):
+            continue
+        slow = name == "graphblas"
+        t1 = _median_time(lambda: kernels.spmm(W, x, backend=name), reps)
+        t64 = _median_time(lambda: kernels.spmm(W, X, backend=name), 3 if slow else 5, warmup=1)
+        singles = _median_time(lambda: [kernels.spmm(W, c, backend=name) for c in cols], 1 if slow else 3, warmup=0)
+        err = max(float(np.max(np.abs(kernels.spmm(W, x, backend=name) - ref1) / np.maximum(np.abs(ref1), 1e-300))),
+                  float(np.max(np.abs(kernels.spmm(W, X, backend=name)[:, :4] - ref4) / np.maximum(np.abs(ref4), 1e-300))))
+        times[name] = (t1, t64)
+        target = name == default
+        figs |= {
+            f"{name}_k1_ms": Figure(f"{name}: W @ x (k = 1)", t1 * 1e3, "ms"),
+            f"{name}_k1_over_floor": Figure(f"{name}: k = 1 / floor", t1 / floor1, "x",
+                                            target=FLOOR_TARGET if target else None),
+            f"{name}_k64_ms": Figure(f"{name}: W @ X (k = {k})", t64 * 1e3, "ms"),
+            f"{name}_k64_over_floor": Figure(f"{name}: k = {k} / floor", t64 / floor64, "x"),
+            f"{name}_block_gain": Figure(f"{name}: 64 single mat-vecs / one k = {k} block (throughput)", singles / t64, "x",
+                                         target=BLOCK_GAIN_TARGET if target else None, better="higher"),
+            f"{name}_max_rel_diff": Figure(f"{name}: max relative difference to SciPy", err, ""),
+        }
+    t1s, t64s = times["scipy"]
+    for name, (t1, t64) in times.items():
+        if name != "scipy":
+            figs[f"{name}_k1_speedup"] = Figure(f"{name}: SciPy time / {name} time, k = 1", t1s / t1, "x")
+            figs[f"{name}_k64_speedup"] = Figure(f"{name}: SciPy time / {name} time, k = {k}", t64s / t64, "x")
+    figs["block_traffic_bound"] = Figure(f"most a k = {k} block can gain from traffic alone (64 x k=1 bytes / k={k} bytes)",
+                                         64 * b1 / b64, "x")
+    # float32 values, float64 accumulation (the default backend; SciPy would upcast every call)
+    if default != "scipy":
+        W32 = W.astype(np.float32)
+        t1 = _median_time(lambda: kernels.spmm(W32, x), reps)
+        t64 = _median_time(lambda: kernels.spmm(W32, X), 5, warmup=1)
+        d1, d64 = times[default]
+        err = float(np.max(np.abs(kernels.spmm(W32, x) - ref1) / np.maximum(np.abs(ref1), 1e-300)))
+        figs |= {
+            "f32_k1_ms": Figure(f"{default}, float32 values: W @ x", t1 * 1e3, "ms"),
+            "f32_k1_gain": Figure("float64 time / float32 time, k = 1", d1 / t1, "x"),
+            "f32_k64_gain": Figure(f"float64 time / float32 time, k = {k}", d64 / t64, "x"),
+            "f32_k1_over_floor": Figure("float32: k = 1 / floor of its own bytes",
+                                        t1 / _copy_seconds(_product_bytes(W, 1, 4), reps), "x"),
+            "f32_rel_diff": Figure("float32 values: max relative difference of W @ x", err, ""),
+        }
+        del W32
+    # node orderings for locality (the default backend)
+    d1, d64 = times[default]
+    for how in ("group", "rcm"):
+        t0 = time.perf_counter()
+        perm = locality_order(ws.graph, how)
+        t_order = time.perf_counter() - t0
+        Wp, xp, Xp = permute(W, perm), x[perm], X[perm]
+        t1 = _median_time(lambda: kernels.spmm(Wp, xp), reps)
+        t64 = _median_time(lambda: kernels.spmm(Wp, Xp), 5, warmup=1)
+        figs |= {
+            f"order_{how}_s": Figure(f"ordering '{how}': time to compute", t_order, "s"),
+            f"order_{how}_k1_gain": Figure(f"ordering '{how}': bundle order time / ordered time, k = 1", d1 / t1, "x"),
+            f"order_{how}_k64_gain": Figure(f"ordering '{how}': bundle order time / ordered time, k = {k}", d64 / t64, "x"),
+        }
+        del Wp, Xp
+    return figs
+
+
 STRESS_TARGET_S = 30.0
 STRESS_MATVEC_BUDGET = 1000.0
 EMBEDDED_STRESS_TARGET_S = 2.0
@@ -350,11 +468,28 @@ def case_batched_clock(ws: Workspace) -> dict[str, Figure]:
     t0 = time.perf_counter()
     final, _, _, _ = run_batch(g, runs, prepared=pp, track_nodes=False)
     tk = time.perf_counter() - t0
+    # the same k = 64 batch on SciPy's kernels and NumPy's elementwise steps (the engine without the fast extra)
+    from . import kernels
+
+    saved = os.environ.get(kernels.ENV)
+    os.environ[kernels.ENV] = "scipy"
+    try:
+        t0 = time.perf_counter()
+        run_batch(g, runs, prepared=pp, track_nodes=False)
+        tk_scipy = time.perf_counter() - t0
+    finally:
+        if saved is None:
+            os.environ.pop(kernels.ENV)
+        else:
+            os.environ[kernels.ENV] = saved
     return {
         "batch_k1_s": Figure(f"72-hour run, k = 1 ({n_nodes:,} nodes / {n_edges:,} edges)", t1, "s"),
         "batch_k64_s": Figure(f"72-hour run, k = {BATCH_K} together", tk, "s"),
         "batch_per_scenario_s": Figure(f"time per scenario at k = {BATCH_K}", tk / BATCH_K, "s"),
         "batch_gain": Figure(f"time per scenario at k = {BATCH_K} / k = 1 run", tk / BATCH_K / t1, "x", target=1.0),
+        "batch_k64_scipy_s": Figure(f"72-hour run, k = {BATCH_K}, SciPy kernels only", tk_scipy, "s"),
+        "batch_speedup_vs_scipy": Figure(f"k = {BATCH_K}: SciPy-only time / time with the {kernels.backend()} kernels",
+                                         tk_scipy / tk, "x"),
         "batch_monotone": Figure("shrinkage rises with severity across the batch",
                                  float(np.all(np.diff(final.cut.sum(axis=0)) >= -1e-6)), "", target=1.0, better="higher"),
     }
@@ -382,6 +517,7 @@ def case_peak_memory(ws: Workspace) -> dict[str, Figure]:
 CASES: list[Callable[[Workspace], dict[str, Figure]]] = [
     case_load_build,
     case_matvec,
+    case_kernels,
     case_debtrank,
     case_stress_72h,
     case_batched_clock,
