@@ -44,6 +44,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 import weakref
 
 import numpy as np
@@ -174,19 +175,63 @@ def _numba(A, X):
     x = Xc.reshape(-1) if vec else Xc
     work = A.nnz * (1 if vec else Xc.shape[1])
     data = _values(A)
-    # threads pay off above PARALLEL_WORK; a launch while another thread holds the
-    # parallel kernels runs serially (the workqueue layer allows one launch at a time)
-    if work >= PARALLEL_WORK and nk.threads() > 1 and _PARALLEL.acquire(blocking=False):
-        try:
-            bounds = _row_chunks(A.indptr, nk.threads())
-            (nk.csr_vec if vec else nk.csr_block)(A.indptr, A.indices, data, x, out, bounds)
-        finally:
-            _PARALLEL.release()
-    else:
-        (nk.csr_vec_serial if vec else nk.csr_block_serial)(A.indptr, A.indices, data, x, out)
+    run_serial = lambda: (nk.csr_vec_serial if vec else nk.csr_block_serial)(A.indptr, A.indices, data, x, out)  # noqa: E731
+    run_parallel = lambda: (nk.csr_vec if vec else nk.csr_block)(  # noqa: E731
+        A.indptr, A.indices, data, x, out, _row_chunks(A.indptr, nk.threads()))
+    _on_threads_or_not(("spmm", vec, work.bit_length()), work, run_serial, run_parallel, nk.threads())
     return out.reshape(m, 1) if Xc.ndim == 2 and vec else out
 
 
+def _on_threads_or_not(key, work: int, run_serial, run_parallel, threads: int) -> None:
+    """Run a kernel on every core or on this thread, whichever has been faster for this size.
+
+    Threads pay off above :data:`PARALLEL_WORK` on an idle machine (about 1.8x on two
+    cores); on a machine whose cores are busy with other jobs, waking a worker can cost
+    more than the whole product, so the choice is measured, per kind of product and
+    power-of-two size (``key``): each way is tried twice, then the faster (a moving
+    average of time per multiply-add) is used, and the other is tried again every
+    :data:`RETRY_EVERY` calls, so the choice follows the machine's load.  Both ways sum in
+    the same order: the result does not depend on the choice.  A launch while another
+    thread holds the parallel kernels runs on this thread (the workqueue layer allows one
+    launch at a time).
+    """
+    if work <= 0 or work < PARALLEL_WORK or threads < 2 or not _PARALLEL.acquire(blocking=False):
+        run_serial()
+        return
+    try:
+        stats = _TIMING.setdefault(key, [0.0, 0, 0.0, 0, 0])  # serial avg, n, parallel avg, n, calls
+        stats[4] += 1
+        if FORCE_THREADS is not None:
+            parallel = FORCE_THREADS
+        elif stats[3] < 2:
+            parallel = True
+        elif stats[1] < 2:
+            parallel = False
+        else:
+            parallel = stats[2] <= stats[0]
+            if stats[4] % RETRY_EVERY == 0:
+                parallel = not parallel
+        t0 = time.perf_counter()
+        (run_parallel if parallel else run_serial)()
+        per = (time.perf_counter() - t0) / work
+        i = 2 if parallel else 0
+        stats[i] = per if stats[i + 1] == 0 else (1 - _ALPHA) * stats[i] + _ALPHA * per
+        stats[i + 1] += 1
+    finally:
+        _PARALLEL.release()
+
+
+def threads_choice() -> dict:
+    """What :func:`_on_threads_or_not` has measured: ``{key: (serial, parallel)}`` in ns per multiply-add."""
+    return {k: (v[0] * 1e9, v[2] * 1e9) for k, v in _TIMING.items()}
+
+
+_TIMING: dict = {}
+_ALPHA = 0.25
+#: Calls between two tries of the way not chosen (serial or parallel).
+RETRY_EVERY = 16
+#: ``True`` / ``False``: always / never on threads above PARALLEL_WORK (tests); ``None``: measured.
+FORCE_THREADS: bool | None = None
 _PARALLEL = threading.Lock()
 
 
@@ -250,13 +295,8 @@ def supply_liquidity(frozen, withdrawn_F, need, halted, h, F, rec_total, scf_lin
     out = [np.empty_like(frozen) for _ in range(4)]
     args = (frozen, withdrawn_F, need, halted, h, np.ascontiguousarray(F, dtype=np.int64), f64(rec_total),
             f64(scf_line), f64(liquid_F), f64(collection), f64(tenor), f64(maturity), f64(dispersion), float(days), *out)
-    if frozen.size >= PARALLEL_WORK and nk.threads() > 1 and _PARALLEL.acquire(blocking=False):
-        try:
-            nk.supply_liquidity(*args)
-        finally:
-            _PARALLEL.release()
-    else:
-        nk.supply_liquidity_serial(*args)
+    _on_threads_or_not(("supply_liquidity", frozen.size.bit_length()), frozen.size,
+                       lambda: nk.supply_liquidity_serial(*args), lambda: nk.supply_liquidity(*args), nk.threads())
     return tuple(out)
 
 

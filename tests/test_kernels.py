@@ -60,6 +60,7 @@ def fast(request, monkeypatch):
     name, path = request.param
     monkeypatch.setattr(kernels, "SMALL_WORK", 0)
     monkeypatch.setattr(kernels, "PARALLEL_WORK", 0 if path == "parallel" else 1 << 62)
+    monkeypatch.setattr(kernels, "FORCE_THREADS", path == "parallel")
     return name
 
 
@@ -138,6 +139,23 @@ def test_the_firewall_path_equals_scipy(fast, monkeypatch):
     assert_close(crossing(A, x, keep, keep), want)
 
 
+def test_threads_or_not_follows_the_measured_times(monkeypatch):
+    """Each way is tried twice, then the faster is used and the other retried every RETRY_EVERY calls."""
+    monkeypatch.setattr(kernels, "_TIMING", {})
+    monkeypatch.setattr(kernels, "PARALLEL_WORK", 1)
+    ran = []
+    slow_parallel = lambda: (ran.append("p"), __import__("time").sleep(0.002))  # noqa: E731
+    fast_serial = lambda: ran.append("s")  # noqa: E731
+    for _ in range(2 * kernels.RETRY_EVERY):
+        kernels._on_threads_or_not("k", 10, fast_serial, slow_parallel, threads=2)
+    assert ran[:4] == ["p", "p", "s", "s"]
+    assert ran.count("p") == 2 + 2  # the two first tries, then one retry per RETRY_EVERY calls
+    ran.clear()
+    kernels._on_threads_or_not("k", 10, fast_serial, slow_parallel, threads=1)  # one thread: serial
+    kernels._on_threads_or_not("k", 0, fast_serial, slow_parallel, threads=2)  # nothing to do: serial
+    assert ran == ["s", "s"]
+
+
 def test_backend_selection(monkeypatch):
     monkeypatch.setenv(kernels.ENV, "scipy")
     assert kernels.backend() == "scipy"
@@ -188,6 +206,7 @@ def test_the_fused_supply_chain_pass_equals_numpy(monkeypatch):
            loan_maturity_days=rng.uniform(180, 720, k), liquidity_dispersion=rng.uniform(0.2, 2.0, k))
     for path in ("parallel", "serial"):
         monkeypatch.setattr(kernels, "PARALLEL_WORK", 0 if path == "parallel" else 1 << 62)
+        monkeypatch.setattr(kernels, "FORCE_THREADS", path == "parallel")
         monkeypatch.setenv(kernels.ENV, "numba")
         fast = liquidity(frozen, withdrawn, state, pp, p, 1 / 24)
         monkeypatch.setenv(kernels.ENV, "scipy")
