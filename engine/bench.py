@@ -305,16 +305,37 @@ def _copy_seconds(nbytes: int, repeat: int) -> float:
     return t
 
 
+def _interleaved(fns: dict, rounds: int, warmup: int = 1) -> dict:
+    """Time every function once per round, in turn, so that each round's figures share the machine's load."""
+    for f in fns.values():
+        for _ in range(warmup):
+            f()
+    times = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, f in fns.items():
+            t0 = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _ratio(times: dict, a: str, b: str) -> float:
+    """Median over rounds of ``time[a] / time[b]`` (interleaved, so the ratio holds when the load changes)."""
+    return float(np.median(np.asarray(times[a]) / np.asarray(times[b])))
+
+
 def case_kernels(ws: Workspace) -> dict[str, Figure]:
     """The propagation kernels side by side on ``W`` (funding + guarantee), as ratios.
 
     For every backend installed (:mod:`engine.kernels`: numba, graphblas, scipy): one
-    mat-vec ``W @ x`` (k = 1) and one block ``W @ X`` (k = 64, C-order), medians, each
-    as a multiple of the **memory-traffic floor** measured in this run -- a numpy copy of
-    as many bytes as the product must move (indptr + indices + values + ``X`` + ``Y``) --
-    and against SciPy's kernel; the block's throughput against 64 single mat-vecs on
-    the 64 columns.  Then, for the default backend, float32 values (float64
-    accumulation) and the two node orderings of :mod:`engine.ordering`.
+    mat-vec ``W @ x`` (k = 1) and one block ``W @ X`` (k = 64, C-order).  Each is a
+    multiple of the **memory-traffic floor** measured in this run -- a numpy copy of as
+    many bytes as the product must move (indptr + indices + values + ``X`` + ``Y``) --
+    and of SciPy's kernel; the block's throughput is compared with 64 single mat-vecs
+    (8 of the block's columns, each multiplied 8 times: the block is 512 MB at 1M
+    nodes).  Then, on the default backend, float32 values (float64 accumulation) and the
+    two node orderings of :mod:`engine.ordering`.  Every ratio is the median over rounds
+    in which its two sides ran one after the other (the machine is shared).
     Targets (issue 13): one mat-vec within 3x of the floor; a k = 64 block at >= 10x
     the throughput of 64 single mat-vecs.
     """
@@ -324,83 +345,86 @@ def case_kernels(ws: Workspace) -> dict[str, Figure]:
     W = ws.exposures
     n, k = W.shape[0], KERNEL_K
     rng = np.random.default_rng(ws.seed)
-    reps = max(ws.repeat, 3)
+    rounds = max(ws.repeat, 3)
+    rounds64 = max(ws.repeat // 4, 3)
     b1, b64 = _product_bytes(W, 1), _product_bytes(W, k)
-    floor1 = _copy_seconds(b1, reps)
-    floor64 = _copy_seconds(b64, max(reps // 4, 3))
     x = rng.random(n)
     X = rng.random((n, k))  # the k = 64 block, C-order (the scenario axis last)
-    cols = [np.ascontiguousarray(X[:, j]) for j in range(8)]  # 8 of its columns as vectors, cycled 8 times
+    cols = [np.ascontiguousarray(X[:, j]) for j in range(8)]
     default = kernels.backend()
+    names = [b for b in kernels.BACKENDS if kernels.available(b)]
+    src1, dst1 = np.ones(b1 // 8), np.empty(b1 // 8)
+    floor64 = lambda: _copy_seconds(b64, 1)  # noqa: E731 - 256 MiB at a time
+
+    # k = 1: every backend and the floor, interleaved
+    t1 = _interleaved({"floor": lambda: np.copyto(dst1, src1),
+                       **{b: (lambda b=b: kernels.spmm(W, x, backend=b)) for b in names}}, rounds, warmup=2)
+    del src1, dst1
+    # k = 64 and 64 single mat-vecs, interleaved
+    fns = {"floor": floor64}
+    for b in names:
+        fns[b] = lambda b=b: kernels.spmm(W, X, backend=b)
+        fns[b + " singles"] = lambda b=b: [kernels.spmm(W, c, backend=b) for c in cols * (k // len(cols))]
+    t64 = _interleaved(fns, rounds64)
     figs = {
         "kernel_default": Figure("default backend (CONTAGION_KERNEL, auto = numba if installed)", default),
         "kernel_threads": Figure("threads of the numba kernels",
                                  int(__import__("numba").get_num_threads()) if kernels.available("numba") else 0),
-        "floor_k1_ms": Figure(f"floor: numpy copy of {b1 / 1e6:,.0f} MB (k = 1 traffic)", floor1 * 1e3, "ms"),
-        "floor_k64_ms": Figure(f"floor: numpy copy of {b64 / 1e6:,.0f} MB (k = {k} traffic)", floor64 * 1e3, "ms"),
+        "floor_k1_ms": Figure(f"floor: numpy copy of {b1 / 1e6:,.0f} MB (k = 1 traffic)", float(np.median(t1["floor"])) * 1e3, "ms"),
+        "floor_k64_ms": Figure(f"floor: numpy copy of {b64 / 1e6:,.0f} MB (k = {k} traffic)",
+                               float(np.median(t64["floor"])) * 1e3, "ms"),
+        "block_traffic_bound": Figure(f"most a k = {k} block can gain from traffic alone (64 x k=1 bytes / k={k} bytes)",
+                                      64 * b1 / b64, "x"),
     }
     ref1, ref4 = W @ x, W @ np.ascontiguousarray(X[:, :4])  # the block checked on 4 columns (memory)
-    times = {}
-    for name in kernels.BACKENDS:
-        if not kernels.available(name):
-            continue
-        slow = name == "graphblas"
-        t1 = _median_time(lambda: kernels.spmm(W, x, backend=name), reps)
-        t64 = _median_time(lambda: kernels.spmm(W, X, backend=name), 3 if slow else 5, warmup=1)
-        singles = _median_time(lambda: [kernels.spmm(W, c, backend=name) for c in cols * (k // len(cols))],
-                               1 if slow else 3, warmup=0)
-        err = max(float(np.max(np.abs(kernels.spmm(W, x, backend=name) - ref1) / np.maximum(np.abs(ref1), 1e-300))),
-                  float(np.max(np.abs(kernels.spmm(W, X, backend=name)[:, :4] - ref4) / np.maximum(np.abs(ref4), 1e-300))))
-        times[name] = (t1, t64)
-        target = name == default
+    for b in names:
+        target = b == default
+        err = max(float(np.max(np.abs(kernels.spmm(W, x, backend=b) - ref1) / np.maximum(np.abs(ref1), 1e-300))),
+                  float(np.max(np.abs(kernels.spmm(W, X, backend=b)[:, :4] - ref4) / np.maximum(np.abs(ref4), 1e-300))))
         figs |= {
-            f"{name}_k1_ms": Figure(f"{name}: W @ x (k = 1)", t1 * 1e3, "ms"),
-            f"{name}_k1_over_floor": Figure(f"{name}: k = 1 / floor", t1 / floor1, "x",
-                                            target=FLOOR_TARGET if target else None),
-            f"{name}_k64_ms": Figure(f"{name}: W @ X (k = {k})", t64 * 1e3, "ms"),
-            f"{name}_k64_over_floor": Figure(f"{name}: k = {k} / floor", t64 / floor64, "x"),
-            f"{name}_block_gain": Figure(f"{name}: 64 single mat-vecs / one k = {k} block (throughput)", singles / t64, "x",
-                                         target=BLOCK_GAIN_TARGET if target else None, better="higher"),
-            f"{name}_max_rel_diff": Figure(f"{name}: max relative difference to SciPy", err, ""),
+            f"{b}_k1_ms": Figure(f"{b}: W @ x (k = 1)", float(np.median(t1[b])) * 1e3, "ms"),
+            f"{b}_k1_over_floor": Figure(f"{b}: k = 1 / floor", _ratio(t1, b, "floor"), "x",
+                                         target=FLOOR_TARGET if target else None),
+            f"{b}_k64_ms": Figure(f"{b}: W @ X (k = {k})", float(np.median(t64[b])) * 1e3, "ms"),
+            f"{b}_k64_over_floor": Figure(f"{b}: k = {k} / floor", _ratio(t64, b, "floor"), "x"),
+            f"{b}_block_gain": Figure(f"{b}: 64 single mat-vecs / one k = {k} block (throughput)",
+                                      _ratio(t64, b + " singles", b), "x",
+                                      target=BLOCK_GAIN_TARGET if target else None, better="higher"),
         }
-    t1s, t64s = times["scipy"]
-    for name, (t1, t64) in times.items():
-        if name != "scipy":
-            figs[f"{name}_k1_speedup"] = Figure(f"{name}: SciPy time / {name} time, k = 1", t1s / t1, "x")
-            figs[f"{name}_k64_speedup"] = Figure(f"{name}: SciPy time / {name} time, k = {k}", t64s / t64, "x")
-    figs["block_traffic_bound"] = Figure(f"most a k = {k} block can gain from traffic alone (64 x k=1 bytes / k={k} bytes)",
-                                         64 * b1 / b64, "x")
-    # float32 values, float64 accumulation (the default backend; SciPy would upcast every call)
-    if default != "scipy":
-        W32 = W.astype(np.float32)
-        t1 = _median_time(lambda: kernels.spmm(W32, x), reps)
-        t64 = _median_time(lambda: kernels.spmm(W32, X), 5, warmup=1)
-        d1, d64 = times[default]
-        err = float(np.max(np.abs(kernels.spmm(W32, x) - ref1) / np.maximum(np.abs(ref1), 1e-300)))
-        figs |= {
-            "f32_k1_ms": Figure(f"{default}, float32 values: W @ x", t1 * 1e3, "ms"),
-            "f32_k1_gain": Figure("float64 time / float32 time, k = 1", d1 / t1, "x"),
-            "f32_k64_gain": Figure(f"float64 time / float32 time, k = {k}", d64 / t64, "x"),
-            "f32_k1_over_floor": Figure("float32: k = 1 / floor of its own bytes",
-                                        t1 / _copy_seconds(_product_bytes(W, 1, 4), reps), "x"),
-            "f32_rel_diff": Figure("float32 values: max relative difference of W @ x", err, ""),
-        }
-        del W32
-    # node orderings for locality (the default backend)
-    d1, d64 = times[default]
+        if b != "scipy":
+            figs[f"{b}_k1_speedup"] = Figure(f"{b}: SciPy time / {b} time, k = 1", _ratio(t1, "scipy", b), "x")
+            figs[f"{b}_k64_speedup"] = Figure(f"{b}: SciPy time / {b} time, k = {k}", _ratio(t64, "scipy", b), "x")
+        figs[f"{b}_max_rel_diff"] = Figure(f"{b}: max relative difference to SciPy", err, "")
+    del t64, fns
+    if default == "scipy":
+        return figs
+    # float32 values and the node orderings, on the default backend, interleaved with bundle order
+    W32 = W.astype(np.float32)
+    perms, t_order = {}, {}
     for how in ("group", "rcm"):
         t0 = time.perf_counter()
-        perm = locality_order(ws.graph, how)
-        t_order = time.perf_counter() - t0
-        Wp, xp, Xp = permute(W, perm), x[perm], X[perm]
-        t1 = _median_time(lambda: kernels.spmm(Wp, xp), reps)
-        t64 = _median_time(lambda: kernels.spmm(Wp, Xp), 5, warmup=1)
+        perms[how] = locality_order(ws.graph, how)
+        t_order[how] = time.perf_counter() - t0
+    mats = {how: (permute(W, p), x[p], X[p]) for how, p in perms.items()}
+    o1 = _interleaved({"bundle": lambda: kernels.spmm(W, x), "float32": lambda: kernels.spmm(W32, x),
+                       **{how: (lambda m=m: kernels.spmm(m[0], m[1])) for how, m in mats.items()}}, rounds, warmup=2)
+    o64 = _interleaved({"bundle": lambda: kernels.spmm(W, X), "float32": lambda: kernels.spmm(W32, X),
+                        **{how: (lambda m=m: kernels.spmm(m[0], m[2])) for how, m in mats.items()}}, rounds64)
+    err = float(np.max(np.abs(kernels.spmm(W32, x) - ref1) / np.maximum(np.abs(ref1), 1e-300)))
+    figs |= {
+        "f32_k1_ms": Figure(f"{default}, float32 values: W @ x", float(np.median(o1["float32"])) * 1e3, "ms"),
+        "f32_k1_gain": Figure("float64 values time / float32 values time, k = 1", _ratio(o1, "bundle", "float32"), "x"),
+        "f32_k64_gain": Figure(f"float64 values time / float32 values time, k = {k}", _ratio(o64, "bundle", "float32"), "x"),
+        "f32_rel_diff": Figure("float32 values: max relative difference of W @ x", err, ""),
+    }
+    for how in perms:
         figs |= {
-            f"order_{how}_s": Figure(f"ordering '{how}': time to compute", t_order, "s"),
-            f"order_{how}_k1_gain": Figure(f"ordering '{how}': bundle order time / ordered time, k = 1", d1 / t1, "x"),
-            f"order_{how}_k64_gain": Figure(f"ordering '{how}': bundle order time / ordered time, k = {k}", d64 / t64, "x"),
+            f"order_{how}_s": Figure(f"ordering '{how}': time to compute", t_order[how], "s"),
+            f"order_{how}_k1_gain": Figure(f"ordering '{how}': bundle order time / ordered time, k = 1",
+                                           _ratio(o1, "bundle", how), "x"),
+            f"order_{how}_k64_gain": Figure(f"ordering '{how}': bundle order time / ordered time, k = {k}",
+                                            _ratio(o64, "bundle", how), "x"),
         }
-        del Wp, Xp
     return figs
 
 

@@ -42,6 +42,7 @@ without them the engine runs unchanged on SciPy.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import threading
 import time
@@ -329,7 +330,16 @@ def _graphblas(A, X):
         v = gb.Vector.ss.import_full(values=Xc, take_ownership=False)
         return M.mxv(v, gb.semiring.plus_times).new().to_dense(fill_value=0.0)
     B = gb.Matrix.ss.import_fullr(values=Xc, take_ownership=False)
-    return M.mxm(B, gb.semiring.plus_times).new().to_dense(fill_value=0.0)
+    R = M.mxm(B, gb.semiring.plus_times).new()
+    out = R.to_dense(fill_value=0.0)
+    # python-graphblas objects sit in reference cycles: without this, each 1M x 64 product
+    # left ~1.5 GB to the next garbage collection (measured: 8.2 GiB after four)
+    B.clear()
+    R.clear()
+    del B, R
+    if Xc.nbytes >= 1 << 26:
+        gc.collect()
+    return out
 
 
 __all__ = ["BACKENDS", "SMALL_WORK", "KernelError", "available", "backend", "spmm"]
