@@ -129,7 +129,7 @@ def _ndtr(a):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _liquidity_rows(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+def _liquidity_rows(frozen, withdrawn, lines, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
                     maturity, dispersion, days, blocked, need, halted, inc, lo, hi):  # pragma: no cover - compiled
     k = frozen.shape[1]
     for i in range(lo, hi):
@@ -143,7 +143,9 @@ def _liquidity_rows(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line
             b = 1.0 if b > 1.0 else b
             blocked[i, s] = b
             rate = fr / collection[s]
-            rate += line * b / tenor[s]
+            cut = b + lines[i, s]
+            cut = 1.0 if cut > 1.0 else cut
+            rate += line * cut / tenor[s]
             rate += withdrawn[i, s] / maturity[s]
             rate *= days
             nd = need0[i, s] + rate
@@ -161,19 +163,23 @@ def _liquidity_rows(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line
 
 
 @njit(parallel=True, cache=True, nogil=True, error_model="numpy")
-def supply_liquidity(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+def supply_liquidity(frozen, withdrawn, lines, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
                      maturity, dispersion, days, blocked, need, halted, inc):  # pragma: no cover - compiled
-    """Blocked shares, liquidity need, halted shares and distress increases, in one pass (rows on the cores)."""
+    """Blocked shares, liquidity need, halted shares and distress increases, in one pass (rows on the cores).
+
+    ``lines``: share of each firm's platform lines withdrawn for the platforms' own reasons
+    (the cut-off share of the lines is ``min(1, blocked + lines)``).
+    """
     m = frozen.shape[0]
     chunks = 8
     for c in prange(chunks):
-        _liquidity_rows(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+        _liquidity_rows(frozen, withdrawn, lines, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
                         maturity, dispersion, days, blocked, need, halted, inc, (m * c) // chunks, (m * (c + 1)) // chunks)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def supply_liquidity_serial(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+def supply_liquidity_serial(frozen, withdrawn, lines, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
                             maturity, dispersion, days, blocked, need, halted, inc):  # pragma: no cover - compiled
     """:func:`supply_liquidity` on the calling thread."""
-    _liquidity_rows(frozen, withdrawn, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
+    _liquidity_rows(frozen, withdrawn, lines, need0, halted0, h, F, rec_total, scf_line, liquid, collection, tenor,
                     maturity, dispersion, days, blocked, need, halted, inc, 0, frozen.shape[0])

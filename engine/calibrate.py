@@ -20,7 +20,9 @@ parameters, so the fit is a bounded nonlinear least-squares problem
 starting points spread over the bounds.  The Jacobian is a central difference whose
 ``2p + 1`` parameter sets run as **one batch** on the clock.  The result reports each
 start's solution (seed robustness: the spread of the fitted values), which targets bind,
-and the held-out validation.
+and the held-out validation.  The parameters' covariance ``(J^T J)^-1``, reading each
+target's tolerance as one standard deviation, is written with the fit; Monte Carlo
+studies draw the fitted parameters from it.
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ class CalibrationResult:
     spread: dict  # per parameter: min, max, relative spread over the converged starts
     binding: int  # fit targets that constrain the solution
     fitted: int  # free parameters
+    covariance: dict | None = None  # {"names": [...], "matrix": [[...]]}: parameter covariance, tolerances as 1 sigma
 
 
 class Evaluator:
@@ -290,6 +293,8 @@ def calibrate(
                      "relative": float((vals.max() - vals.min()) / max(abs(x[i]), 1e-12))}
     models = ev.models([params_at(x)])[0]
     J = jac(x)
+    # tolerances read as one standard deviation of each target: Cov(theta) = (J^T J)^-1
+    cov = np.linalg.pinv(J.T @ J)
     rows = []
     binding = 0
     for i, t in enumerate(targets.targets):
@@ -307,6 +312,7 @@ def calibrate(
     return CalibrationResult(
         parameters={n: float(v) for n, v in zip(free, x)}, loss=float(top["loss"]), evaluations=ev.count,
         seconds=time.perf_counter() - start_t, fit=rows, starts=starts, spread=spread, binding=binding, fitted=len(free),
+        covariance={"names": list(free), "matrix": [[float(v) for v in row] for row in cov]},
         optimiser={"method": "scipy.optimize.least_squares", "algorithm": "trf", "jacobian": "central differences, one batch",
                    "ftol": 1e-10, "xtol": 1e-10, "gtol": 1e-10, "max_nfev": max_nfev, "seeds": list(seeds),
                    "converged_starts": len(good), "message": top["message"]},
@@ -337,6 +343,7 @@ def write_parameter_file(result: CalibrationResult, targets: Targets, path: str 
         },
         "parameters": result.parameters,
         "spread": result.spread,
+        **({"covariance": result.covariance} if result.covariance else {}),
         "fit": [
             {k: (v if v is not None else "") for k, v in r.items() if k != "select"} | ({"select": str(r["select"])} if r["select"] else {})
             for r in result.fit

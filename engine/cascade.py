@@ -22,7 +22,9 @@ from . import clock
 from .errors import ScenarioError
 from .kernels import spmm
 from .parameters import Parameters, stack
+from .policies import key_node_ids
 from .prepared import FUNDING_KINDS, Prepared, prepare
+from .channels.supply_chain import cut_off_share
 from .scenario import ResolvedShock, Scenario, resolve_shocks
 
 CHANNELS = ("funding", "supply_chain", "data")
@@ -54,8 +56,9 @@ def make_batch(graph, pp: Prepared, runs: list[tuple[Scenario, Parameters, Resol
     cols = {kind: ([], [], []) for kind in FUNDING_KINDS}
     level_rows, level_cols, level_vals = [], [], []
     keep = None
-    subst = np.zeros(k)
+    subst, subst_from, base_subst = np.zeros(k), np.zeros(k), np.zeros(k)
     reserve = np.zeros(k)
+    loan_excess = np.zeros((pp.P, k))
     draws = np.zeros((pp.D.size, k)) if data_mode == "sampled" else None
     for j, (sc, p, shock) in enumerate(runs):
         for kind in FUNDING_KINDS:
@@ -64,13 +67,17 @@ def make_batch(graph, pp: Prepared, runs: list[tuple[Scenario, Parameters, Resol
             r.append(shock.positions[m]), c.append(np.full(int(m.sum()), j)), v.append(shock.severity[m])
         level_rows.append(shock.positions), level_cols.append(np.full(shock.positions.size, j)), level_vals.append(shock.severity)
         pol = sc.policies
+        base_subst[j] = p.national_substitution
         subst[j] = max(p.national_substitution, float(pol.get("central_cloud", 0.0)))
+        subst_from[j] = float(pol.get("central_cloud_latency_hours", 0.0))
         reserve[j] = float(pol.get("reserve_fund", 0.0))
+        loan_excess[:, j] = policy_task_excess(pp, p, pol.get("policy_task_share"))
         fw = float(pol.get("firewall", 0.0))
-        if fw > 0 and pol.get("key_nodes"):
+        if fw > 0:
             if keep is None:
                 keep = np.ones((n, k))
-            keep[_positions(graph, sc, pol["key_nodes"]), j] = 1.0 - fw
+            where = sc.path or sc.name
+            keep[_positions(graph, sc, key_node_ids(graph, p, pol, where)), j] = 1.0 - fw
         if draws is not None:
             draws[:, j] = np.random.default_rng(sc.seed).random(pp.D.size)
 
@@ -83,14 +90,38 @@ def make_batch(graph, pp: Prepared, runs: list[tuple[Scenario, Parameters, Resol
     level = csr(level_rows, level_cols, level_vals)
     return clock.Batch(k=k, params=stack([p for _, p, _ in runs]), step_hours=float(step_hours), horizon_hours=float(horizon),
                        severity=severity, shock_level=level, keep=keep, substitution=subst, reserve=reserve,
-                       data_draw=draws, track_nodes=track_nodes)
+                       substitution_from=subst_from, base_substitution=base_subst,
+                       loan_excess=loan_excess if loan_excess.any() else None, data_draw=draws, track_nodes=track_nodes)
+
+
+def policy_task_excess(pp: Prepared, p: Parameters, share: float | None) -> np.ndarray:
+    """Extra loss multiple of loans to firms in each province from policy-task lending, (P,).
+
+    In a high-debt province (debt ratio above ``high_debt_threshold``) a share ``pi`` of
+    industrial loans is policy-task, with an NPL ratio ``M`` times that of market loans;
+    its loans lose ``(pi M + 1 - pi) / (pi_nat M + 1 - pi_nat)`` times as much on a
+    distressed borrower as the national mix: ``pi = 0.392`` today (the brief), or the
+    policy's ``policy_task_share``.
+
+    >>> from types import SimpleNamespace as NS
+    >>> pp = NS(ratio=np.array([2.0, 1.0]))
+    >>> p = NS(high_debt_threshold=1.5, policy_task_share_high_debt=0.392, policy_task_share_national=0.185,
+    ...        policy_task_npl_multiple=3.2)
+    >>> policy_task_excess(pp, p, None).round(4).tolist(), policy_task_excess(pp, p, 0.185).tolist()
+    ([0.3237, 0.0], [0.0, 0.0])
+    """
+    pi = p.policy_task_share_high_debt if share is None else float(share)
+    m = p.policy_task_npl_multiple
+    ref = p.policy_task_share_national * m + 1.0 - p.policy_task_share_national
+    high = np.nan_to_num(pp.ratio) > p.high_debt_threshold
+    return np.where(high, (pi * m + 1.0 - pi) / ref - 1.0, 0.0)
 
 
 def _positions(graph, sc: Scenario, ids) -> np.ndarray:
     try:
         return graph.positions(ids)
     except Exception as err:  # unknown ids: name the scenario and the key
-        raise ScenarioError(f"{sc.path or sc.name}: policies.key_nodes: {err}") from err
+        raise ScenarioError(f"{sc.path or sc.name}: policies (key_nodes, key_nodes_file or firewall_top): {err}") from err
 
 
 @dataclass
@@ -120,12 +151,13 @@ class Recorder:
         s["provinces_hit"][i] = (st.hit_hour >= 0).sum(axis=0)
         s["halted_groups"][i] = st.halted.sum(axis=0)
         s["halted_firms"][i] = pp.firm_count[pp.F] @ st.halted
-        s["firms_losing_receivables_financing"][i] = (pp.firm_count[pp.F] * self.has_scf) @ st.blocked
+        s["firms_losing_receivables_financing"][i] = (pp.firm_count[pp.F] * self.has_scf) @ cut_off_share(st)
         s["data_failed"][i] = st.failed.sum(axis=0) if st.failed.size else 0.0
         s["redeemed"][i] = st.redeemed.sum(axis=0)
         s["mean_lender_distress"][i] = st.h[pp.L].mean(axis=0) if pp.L.size else 0.0
         s["sme_profiles_lost"][i] = pp.firm_count[pp.F] @ spmm(pp.feed_FD, st.failed) if st.failed.size else 0.0
         s["abs_spread_bp"][i] = 1e4 * _weighted_live(st.spread, pp.abs_outstanding, st.issuer_live)
+        s["spread_bp"][i] = 1e4 * _weighted_live(st.spread, pp.outstanding, st.issuer_live)
         cut_share = np.where(pp.supply[pp.L][:, None] > 0, st.cut / np.maximum(pp.supply[pp.L][:, None], 1e-300), 0.0)
         s["sub_issuance_success"][i] = SUB_SUCCESS_2023 * (1.0 - _weighted(cut_share, self.abs_weight))
         s["reserve_used"][i] = st.reserve_used
@@ -152,7 +184,7 @@ def _weighted_live(values: np.ndarray, weight: np.ndarray, live: np.ndarray) -> 
 
 TIMELINE = ("shrink", "shrink_funding", "shrink_supply_chain", "shrink_data", "provinces_hit", "halted_groups",
             "halted_firms", "firms_losing_receivables_financing", "data_failed", "redeemed", "mean_lender_distress",
-            "sme_profiles_lost", "abs_spread_bp", "sub_issuance_success", "reserve_used")
+            "sme_profiles_lost", "abs_spread_bp", "spread_bp", "sub_issuance_success", "reserve_used")
 
 
 def run_batch(graph, runs: list[tuple[Scenario, Parameters, ResolvedShock | None]], *, prepared: Prepared | None = None,

@@ -44,3 +44,10 @@ def run_options(fn):
                       help="Scenario TOML file, or the name of a shipped scenario (baseline-2026, case-q4-2025). "
                            "Default: baseline-2026.")(fn)
     return fn
+
+
+def scheduler_option(fn):
+    """--scheduler local | processes:N | tcp://host:port (engine.cluster)."""
+    return click.option("--scheduler", default="local", show_default=True, metavar="local|processes:N|tcp://HOST:PORT",
+                        help="Where the blocks of draws run: in this process, on a local Dask cluster of N worker "
+                             "processes, or on an existing Dask scheduler (docs/scale.md). Results are identical.")(fn)

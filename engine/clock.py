@@ -41,7 +41,14 @@ class Batch:
     keep : ndarray (n, k) or None
         ``1 - firewall`` at ring-fenced nodes, 1 elsewhere (``None``: no firewall).
     substitution : ndarray (k,)
-        Share of lost provincial scores replaced nationally (parameter or central-cloud policy).
+        Share of lost provincial scores replaced nationally (parameter or central-cloud policy) ...
+    substitution_from : ndarray (k,)
+        ... from this hour on (the central cloud's latency); before it, ``base_substitution``.
+    base_substitution : ndarray (k,)
+        The national replacement share today (``national_substitution``).
+    loan_excess : ndarray (P, k)
+        Extra loss multiple of loans to firms in each province from policy-task lending
+        (0 outside high-debt provinces).
     reserve : ndarray (k,)
         Yuan of the risk reserve fund.
     data_draw : ndarray (nD, k) or None
@@ -59,6 +66,9 @@ class Batch:
     keep: np.ndarray | None
     substitution: np.ndarray
     reserve: np.ndarray
+    substitution_from: np.ndarray | None = None
+    base_substitution: np.ndarray | None = None
+    loan_excess: np.ndarray | None = None
     data_draw: np.ndarray | None = None
     track_nodes: bool = True
 
@@ -97,7 +107,8 @@ class State:
     mark_abs: np.ndarray  # (nI, k)
     dropout: np.ndarray  # (nC, k) share of a core firm's supply-chain finance it has dropped out of
     frozen: np.ndarray  # (nF, k) receivables on non-paying buyers
-    blocked: np.ndarray  # (nF, k) share of a firm's receivables (and financing on them) blocked
+    blocked: np.ndarray  # (nF, k) share of a firm's receivables (and financing on them) blocked by non-paying buyers
+    lines_withdrawn: np.ndarray  # (nF, k) share of a firm's platform lines its platforms decided to withdraw
     need: np.ndarray  # (nF, k) cumulative liquidity need
     halted: np.ndarray  # (nF, k) halted share of each firm group
     capacity: np.ndarray  # (nC, k) capacity lost to halted suppliers
@@ -141,13 +152,15 @@ def initial_state(pp: Prepared, batch: Batch) -> State:
     factor[pp.G] = 1.0 - sigma_G
     sev_eff = {kind: sp.csr_array(s.multiply(factor)) for kind, s in batch.severity.items()}
     h0 = share * factor * (batch.shock_level.toarray() > 0)
-    loss0 = funding.hour0_losses(pp, sev_eff, h0, batch.keep, p.lgd)
+    loss0 = funding.hour0_losses(pp, sev_eff, h0, batch.keep, p.lgd, batch.loan_excess)
     direct = np.minimum(1.0, safe_div(loss0, pp.buffer[:, None]))
     h = np.maximum(direct, h0)
     h[pp.prov_pos] = np.maximum(h[pp.prov_pos], np.minimum(1.0, safe_div(paid, pp.headroom[:, None])))
     shocked_I = (batch.shock_level[pp.I].toarray() > 0) if pp.I.size else np.zeros((0, k), bool)
     zeros = lambda m: np.zeros((m, k))  # noqa: E731
-    spread_P = fiscal.province_spread(pp, share_G, sigma_G, p)
+    # a reserve fund backing sound assets lowers the expected loss the market prices on them
+    shocked_G = batch.shock_level[pp.G].toarray() > 0 if pp.G.size else np.zeros((0, k), bool)
+    spread_P = fiscal.province_spread(pp, share_G, sigma_G, p) * (1.0 - fiscal.backstop_share(pp, batch.reserve, shocked_G, p.lgd))[None, :]
     failed = batch.shock_level[pp.D].toarray() if pp.D.size else zeros(0)
     state = State(
         t=0.0, h=h, pending=h - h0, loss_default=loss0, loss_hop=zeros(n), loss_mark=zeros(n),
@@ -158,10 +171,10 @@ def initial_state(pp: Prepared, batch: Batch) -> State:
         issuer_live=(~shocked_I).astype(np.float64),
         wmp_marks=((0.0, h[pp.W]),), redeemed=zeros(pp.W.size), sold=zeros(pp.W.size),
         spread=zeros(pp.I.size), mark_bond=zeros(pp.I.size), mark_abs=zeros(pp.I.size),
-        dropout=zeros(pp.C.size), frozen=zeros(pp.F.size), blocked=zeros(pp.F.size), need=zeros(pp.F.size),
+        dropout=zeros(pp.C.size), frozen=zeros(pp.F.size), blocked=zeros(pp.F.size), lines_withdrawn=zeros(pp.F.size), need=zeros(pp.F.size),
         halted=zeros(pp.F.size), capacity=zeros(pp.C.size), lent_to_halted=zeros(pp.L.size),
         platform_lost=zeros(pp.L.size), failed=failed,
-        lost_scores=data.lost_scored_lending(pp.scoring_LD, failed, batch.substitution) if pp.D.size else zeros(pp.L.size),
+        lost_scores=data.lost_scored_lending(pp.scoring_LD, failed, data.substitution_at(batch, 0.0)) if pp.D.size else zeros(pp.L.size),
         cut=zeros(pp.L.size), cut_by_channel=np.zeros((3, pp.L.size, k)),
         x=zeros(P), hit_hour=np.full((P, k), -1.0),
         node_hit_hour=np.full((n, k), -1.0) if batch.track_nodes else np.zeros((0, k)),

@@ -276,8 +276,8 @@ def _row_chunks(indptr: np.ndarray, threads: int) -> np.ndarray:
 # -- fused elementwise work ------------------------------------------------------------
 
 
-def supply_liquidity(frozen, withdrawn_F, need, halted, h, F, rec_total, scf_line, liquid_F, collection, tenor,
-                     maturity, dispersion, days, *, backend: str | None = None):
+def supply_liquidity(frozen, withdrawn_F, lines_withdrawn, need, halted, h, F, rec_total, scf_line, liquid_F, collection,
+                     tenor, maturity, dispersion, days, *, backend: str | None = None):
     """The supply-chain step's elementwise work in one compiled pass, or ``None`` to use NumPy.
 
     Computes what :func:`engine.channels.supply_chain.liquidity` computes -- blocked
@@ -292,9 +292,10 @@ def supply_liquidity(frozen, withdrawn_F, need, halted, h, F, rec_total, scf_lin
     from . import _numba_kernels as nk
 
     f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
-    frozen, withdrawn_F, need, halted, h = f64(frozen), f64(withdrawn_F), f64(need), f64(halted), f64(h)
+    frozen, withdrawn_F, lines_withdrawn = f64(frozen), f64(withdrawn_F), f64(lines_withdrawn)
+    need, halted, h = f64(need), f64(halted), f64(h)
     out = [np.empty_like(frozen) for _ in range(4)]
-    args = (frozen, withdrawn_F, need, halted, h, np.ascontiguousarray(F, dtype=np.int64), f64(rec_total),
+    args = (frozen, withdrawn_F, lines_withdrawn, need, halted, h, np.ascontiguousarray(F, dtype=np.int64), f64(rec_total),
             f64(scf_line), f64(liquid_F), f64(collection), f64(tenor), f64(maturity), f64(dispersion), float(days), *out)
     _on_threads_or_not(("supply_liquidity", frozen.size.bit_length()), frozen.size,
                        lambda: nk.supply_liquidity_serial(*args), lambda: nk.supply_liquidity(*args), nk.threads())

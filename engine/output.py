@@ -74,3 +74,15 @@ def write_result(result, out: str | Path, table_format: str = "csv") -> Path:
                 else:
                     df.to_parquet(tmp / f"{name}.parquet", index=False)
     return out
+
+
+def write_keynodes(table, out: str | Path) -> Path:
+    """Write the ranked key-node list as ``keynodes.csv`` (a ``key_nodes_file``) and ``keynodes.json``."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    with atomic_folder(out) as tmp:
+        table.to_csv(tmp / "keynodes.csv", index=False, encoding="utf-8")
+        with open(tmp / "keynodes.json", "w", encoding="utf-8") as fh:
+            fh.write(table.to_json(orient="records", force_ascii=False, indent=2))
+    return out

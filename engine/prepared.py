@@ -91,6 +91,7 @@ class Prepared:
     node_ratio: np.ndarray
     # funding channel
     exposure_per_buffer: sp.csr_array  # (n, n) X[i, j] / b_i: funding + guarantee + receivables
+    firm_loans_per_buffer: sp.csr_array  # (n, nF) loans of lenders to firms, per unit of the lender's buffer
     by_kind: dict  # funding kind -> (n, n)
     claims_by_kind: dict  # funding kind -> (n,) in-graph claims on each node
     claims_total: np.ndarray
@@ -117,6 +118,7 @@ class Prepared:
     inputs_CF: sp.csr_array  # (nC, nF) purchases of core firm c from firm f
     loans_LF: sp.csr_array  # (nL, nF) loans and bonds of lenders to firms
     loans_FL: sp.csr_array  # its transpose
+    scf_FL: sp.csr_array  # (nF, nL) transpose of scf_LF
     financing_in: np.ndarray  # (nF,) in-graph lending to each firm
     # data
     scoring_LD: sp.csr_array  # (nL, nD)
@@ -187,6 +189,7 @@ def prepare(graph, debt_ratio_definition: str = "narrow", warning_line: float = 
     exposure_per_buffer = sp.csr_array(sp.diags_array(safe_div(has_buffer.astype(float), buffer)) @ X)
     exposure_per_buffer.eliminate_zeros()
     by_kind = {k: graph.matrix(["funding"], [k]) for k in FUNDING_KINDS}
+    firm_loans_per_buffer = _sub(sp.diags_array(safe_div(has_buffer.astype(float), buffer)) @ by_kind["loan"], cols=F)
     claims_by_kind = {k: _colsum(m) for k, m in by_kind.items()}
     claims_total = _colsum(funding)
 
@@ -248,13 +251,13 @@ def prepare(graph, debt_ratio_definition: str = "narrow", warning_line: float = 
         wmp_in_L=wmp_in_L, w_in_L=np.searchsorted(L, W), c_in_F=np.searchsorted(F, C), response_type_L=response_type_L,
         buffer=buffer, equity=equity, supply=supply, liquid=liquid, output=output, aum=aum, debt=debt,
         firm_count=graph.column("firm_count"), compliance=graph.column("compliance_cost_ratio"), node_ratio=node_ratio,
-        exposure_per_buffer=exposure_per_buffer, by_kind=by_kind, claims_by_kind=claims_by_kind, claims_total=claims_total,
+        exposure_per_buffer=exposure_per_buffer, firm_loans_per_buffer=firm_loans_per_buffer, by_kind=by_kind, claims_by_kind=claims_by_kind, claims_total=claims_total,
         hold_bond=hold_bond, hold_abs=hold_abs, outstanding=outstanding, abs_outstanding=abs_outstanding,
         sales_share=sales_share, issuer_lgfv=types[I] == "lgfv", issuer_province=node_province[I],
         headroom=headroom, fiscal_capacity=fiscal_p, ratio=ratio, lgfv_debt=lgfv_debt,
         backed_by_province=backed_by_province, backed=backed,
         rec_Fn=rec_Fn, rec_FC=_sub(rec_Fn, cols=C), rec_total=_rowsum(rec_Fn), scf_line=_colsum(scf_LF), scf_LF=scf_LF, inputs_CF=inputs_CF,
-        loans_LF=loans_LF, loans_FL=sp.csr_array(loans_LF.T), financing_in=_colsum(loans_LF),
+        loans_LF=loans_LF, loans_FL=sp.csr_array(loans_LF.T), scf_FL=sp.csr_array(scf_LF.T), financing_in=_colsum(loans_LF),
         scoring_LD=scoring_LD, feed_FD=feed_FD, data_province=node_province[D],
         alloc_PL=alloc_PL, base_by_province=base_by_province, lenders_PL=lenders_PL, firms_PF=firms_PF,
     )

@@ -8,7 +8,7 @@ The **financing-conditions index** of province ``p`` is the largest of three sha
 * institutions: the buffer-weighted distress of the lenders homed in ``p``,
   ``sum_{l in p} b_l h_l / sum_{l in p} b_l``;
 * firms: the share of its firms (by firm count) halted or cut off from receivables
-  financing, ``sum_{i in p} n_i max(eta_i, beta_i) / sum_{i in p} n_i``.
+  financing, ``sum_{i in p} n_i max(eta_i, min(1, beta_i + omega_i)) / sum_{i in p} n_i``.
 
 The province is **hit** at the first hour its index reaches ``hit_threshold``.  The
 index also feeds the data channel (a stressed province funds its data platform less).
@@ -22,6 +22,7 @@ import numpy as np
 
 from .arrays import safe_div
 from .kernels import spmm
+from .channels.supply_chain import cut_off_share
 
 
 def index(state, pp) -> np.ndarray:
@@ -30,7 +31,7 @@ def index(state, pp) -> np.ndarray:
     weight = np.asarray(pp.lenders_PL.sum(axis=1)).ravel()[:, None]
     inst = safe_div(spmm(pp.lenders_PL, state.h[pp.L]), weight)
     count = np.asarray(pp.firms_PF.sum(axis=1)).ravel()[:, None]
-    firms = safe_div(spmm(pp.firms_PF, np.maximum(state.halted, state.blocked)), count)
+    firms = safe_div(spmm(pp.firms_PF, np.maximum(state.halted, cut_off_share(state))), count)
     return np.stack([supply, inst, firms])
 
 

@@ -87,6 +87,7 @@ class CascadeResult:
             "markdown": put(I, state.mark_bond[:, j]),
             "frozen_receivables_yuan": put(F, state.frozen[:, j]),
             "blocked_share": put(F, state.blocked[:, j]),
+            "lines_withdrawn_share": put(F, state.lines_withdrawn[:, j]),
             "blocked_financing_yuan": put(F, state.blocked[:, j] * pp.scf_line),
             "liquidity_need_yuan": put(F, state.need[:, j]),
             "data_failed": put(D, state.failed[:, j]),
@@ -185,6 +186,10 @@ class CascadeResult:
             "data_mode": data_mode,
             "national_substitution_effective": float(batch.substitution[j]),
         }
+        if scenario.policies.get("reserve_fund"):
+            from .policies import reserve_contributions
+
+            meta["reserve_fund_contributions"] = reserve_contributions(pp, scenario.policies)
         snapshots = {t: v[:, j] for t, v in recorder.snapshots.items()}
         from .metrics import View
 

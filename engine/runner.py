@@ -64,15 +64,36 @@ def run_stress(
     return result
 
 
+def study_design_for(scenario: Scenario, draws: int, min_provinces: int = 12):
+    """The Monte Carlo design a scenario's contagion probability uses.
+
+    A shock that names its province by a rule (``highest-debt-ratio``, ``above-threshold``)
+    stands for "an LGFV default somewhere above the threshold": origins, severities and the
+    defaulting instruments are drawn.  A shock that names its province or nodes (the Q4-2025
+    case) keeps them; only parameters and data failures are drawn.
+    """
+    from .montecarlo import Design
+    from .scenario import PROVINCE_RULES
+
+    s = scenario.shocks[0] if len(scenario.shocks) == 1 else None
+    drawn = s is not None and not s.nodes and s.type == "lgfv" and s.province in PROVINCE_RULES
+    rule = "debt-weighted" if drawn else "scenario"
+    return Design(draws=draws, seed=scenario.seed, origin=rule, severity="uniform" if drawn else "scenario",
+                  kinds="draw" if drawn else "scenario", min_provinces=min_provinces)
+
+
 def add_contagion_probability(graph, scenario, result, *, draws: int, spread: float = 0.25, min_provinces: int = 12,
                               params_file=None, progress=None):
-    """Attach a Monte Carlo contagion probability (engine.montecarlo) to ``result``."""
+    """Attach a Monte Carlo contagion probability (engine.montecarlo, design :func:`study_design_for`) to ``result``."""
     from .montecarlo import contagion_probability
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario if scenario is not None else default_scenario_path())
+    d = study_design_for(scenario, draws, min_provinces)
     mc = contagion_probability(graph, scenario, scenario_params(scenario, params_file), draws=draws, spread=spread,
-                               min_provinces=min_provinces, progress=progress)
+                               min_provinces=min_provinces, progress=progress, origin=d.origin, severity=d.severity,
+                               kinds=d.kinds)
+    mc["design"] = {"origin": d.origin, "severity": d.severity, "kinds": d.kinds}
     result.headline["contagion_probability"] = mc["probability"]
     result.meta["contagion"] = mc
     return result

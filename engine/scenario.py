@@ -19,9 +19,9 @@ A scenario file looks like::
     [parameters]                    # overrides of engine.parameters.Parameters
     lgd = 0.5
 
-    [policies]                      # policy levers (see docs/model.md)
+    [policies]                      # policy levers (engine/policies.py, docs/model.md)
     central_cloud = 0.6             # share of lost provincial data scores the national platform replaces
-    reserve_fund = 2.0e11           # yuan absorbing losses of sound holders
+    reserve_fund = 2.0e11           # yuan absorbing losses on sound assets
 
 Selectors resolve against the graph in :func:`resolve_shocks`; a selector that
 matches nothing is an error, never a silent zero shock.
@@ -41,12 +41,6 @@ from .schema import EDGE_KINDS, NATIONAL, NODE_TYPES
 SCENARIO_KEYS = {"name", "description", "horizon_hours", "step_hours", "seed", "shock", "parameters", "policies", "metrics"}
 SHOCK_KEYS = {"nodes", "type", "province", "min_debt_ratio", "kinds", "severity", "sector"}
 PROVINCE_RULES = ("highest-debt-ratio", "above-threshold")
-POLICY_KEYS = {
-    "central_cloud": "share of lost provincial data scores replaced by the national platform, in [0, 1]",
-    "reserve_fund": "yuan of losses on sound (non-shocked) holders absorbed by the risk reserve fund",
-    "firewall": "share by which cross-market exposures of listed key nodes are ring-fenced, in [0, 1]",
-    "key_nodes": "node ids under the firewall",
-}
 FUNDING_KINDS = tuple(EDGE_KINDS["funding"])
 
 
@@ -92,7 +86,7 @@ def _err(where: str, msg: str):
     raise ScenarioError(f"{where}: {msg}")
 
 
-def parse_scenario(data: dict, where: str = "scenario") -> Scenario:
+def parse_scenario(data: dict, where: str = "scenario", base_dir: Path | None = None) -> Scenario:
     """Validate a scenario mapping (as read from TOML) and build a :class:`Scenario`."""
     unknown = set(data) - SCENARIO_KEYS
     if unknown:
@@ -120,20 +114,9 @@ def parse_scenario(data: dict, where: str = "scenario") -> Scenario:
     params = data.get("parameters", {})
     if not isinstance(params, dict):
         _err(where, "key 'parameters' must be a table")
-    policies = data.get("policies", {})
-    if not isinstance(policies, dict):
-        _err(where, "key 'policies' must be a table")
-    bad = set(policies) - set(POLICY_KEYS)
-    if bad:
-        allowed = "; ".join(f"{k}: {v}" for k, v in POLICY_KEYS.items())
-        _err(where, f"unknown policy key(s) {sorted(bad)}; allowed: {allowed}")
-    for k in ("central_cloud", "firewall"):
-        if k in policies and not (isinstance(policies[k], (int, float)) and 0 <= policies[k] <= 1):
-            _err(where, f"policies.{k} must be a number in [0, 1], got {policies[k]!r}")
-    if "reserve_fund" in policies and not (isinstance(policies["reserve_fund"], (int, float)) and policies["reserve_fund"] >= 0):
-        _err(where, f"policies.reserve_fund must be a non-negative amount in yuan, got {policies['reserve_fund']!r}")
-    if "key_nodes" in policies and not (isinstance(policies["key_nodes"], list) and all(isinstance(x, str) for x in policies["key_nodes"])):
-        _err(where, "policies.key_nodes must be a list of node ids")
+    from .policies import check_policies
+
+    policies = check_policies(data.get("policies", {}), where, base_dir=base_dir)
     metrics = data.get("metrics", [])
     if not isinstance(metrics, list) or not all(isinstance(m, dict) for m in metrics):
         _err(where, "key 'metrics' must be an array of tables ([[metrics]])")
@@ -231,7 +214,7 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: not valid TOML: {err}") from err
-    sc = parse_scenario(data, where=str(path))
+    sc = parse_scenario(data, where=str(path), base_dir=path.parent)
     return Scenario(**{**sc.__dict__, "path": str(path)})
 
 

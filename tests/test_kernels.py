@@ -197,6 +197,7 @@ def test_the_fused_supply_chain_pass_equals_numpy(monkeypatch):
     F = np.sort(rng.choice(n, nF, replace=False))
     frozen = rng.random((nF, k)) * (rng.random((nF, k)) < 0.7)  # many firms with nothing frozen
     withdrawn = rng.random((nF, k)) * (rng.random((nF, k)) < 0.5)
+    lines = rng.random((nF, k)) * (rng.random((nF, k)) < 0.3)  # lines withdrawn by the platforms themselves
     rec_total = rng.random(nF) * 2 * (rng.random(nF) < 0.9)  # some with no receivables
     liquid = rng.lognormal(0, 1, n) * (rng.random(n) < 0.95)  # some with no liquid buffer
     state = NS(need=rng.random((nF, k)) * (rng.random((nF, k)) < 0.3), halted=rng.random((nF, k)) * 0.1,
@@ -208,9 +209,9 @@ def test_the_fused_supply_chain_pass_equals_numpy(monkeypatch):
         monkeypatch.setattr(kernels, "PARALLEL_WORK", 0 if path == "parallel" else 1 << 62)
         monkeypatch.setattr(kernels, "FORCE_THREADS", path == "parallel")
         monkeypatch.setenv(kernels.ENV, "numba")
-        fast = liquidity(frozen, withdrawn, state, pp, p, 1 / 24)
+        fast = liquidity(frozen, withdrawn, lines, state, pp, p, 1 / 24)
         monkeypatch.setenv(kernels.ENV, "scipy")
-        slow = liquidity(frozen, withdrawn, state, pp, p, 1 / 24)
+        slow = liquidity(frozen, withdrawn, lines, state, pp, p, 1 / 24)
         for name, a, b in zip(("blocked", "need", "halted", "inc"), fast, slow):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15, err_msg=f"{path}: {name}")
         assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])  # no transcendental: exact

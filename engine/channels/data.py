@@ -12,7 +12,8 @@ Every array carries a trailing scenario axis ``k``.  Equations (docs/model.md,
   mode the platform fails outright when ``u_d < f*_d``); national platforms do not fail;
 * lenders lose the scores of failed platforms, replaced only by the national
   infrastructure (``national_substitution`` or the central-cloud policy):
-  ``lost_l = (1 - substitution) D[l, :] @ f``, and withdraw that lending (cut share
+  ``lost_l = (1 - substitution) D[l, :] @ f`` (the central cloud's coverage after its
+  latency), and withdraw that lending (cut share
   ``lost_l / supply_l``).  Lenders elsewhere tighten together because national lenders
   score with every province's platform -- there is no separate switch.
 """
@@ -55,6 +56,14 @@ def lost_scored_lending(scoring_LD, failed: np.ndarray, substitution: np.ndarray
     return (1.0 - substitution)[None, :] * spmm(scoring_LD, failed)
 
 
+def substitution_at(batch, t: float) -> np.ndarray:
+    """National replacement share of lost scores at hour ``t``: the central cloud's coverage
+    once its latency has passed, today's share before, (k,)."""
+    if batch.substitution_from is None:
+        return batch.substitution
+    return np.where(t >= batch.substitution_from, batch.substitution, batch.base_substitution)
+
+
 def step(state, pp, batch, t: float):
     """Advance the data channel by one clock step ending at hour ``t``."""
     p = batch.params
@@ -68,4 +77,4 @@ def step(state, pp, batch, t: float):
     if batch.data_draw is not None:
         target = (batch.data_draw < target).astype(np.float64)
     failed = relax(state.failed, target, batch.step_hours, p.data_response_hours[None, :])
-    return replace(state, failed=failed, lost_scores=lost_scored_lending(pp.scoring_LD, failed, batch.substitution))
+    return replace(state, failed=failed, lost_scores=lost_scored_lending(pp.scoring_LD, failed, substitution_at(batch, t)))

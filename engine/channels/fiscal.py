@@ -115,3 +115,23 @@ def reprice_spread(pp, spread_P: np.ndarray, shocked_I: np.ndarray) -> np.ndarra
     prov = pp.issuer_province
     local = np.where(prov[:, None] >= 0, spread_P[np.maximum(prov, 0)], 0.0)
     return np.where(pp.issuer_lgfv[:, None] & ~shocked_I, local, 0.0)
+
+
+def backstop_share(pp, reserve: np.ndarray, shocked_G: np.ndarray, lgd) -> np.ndarray:
+    """Share of the expected loss on sound LGFV debt the reserve fund could cover, (k,).
+
+    The market prices the expected loss of non-defaulted LGFV claims net of the fund's
+    backstop: ``c = min(1, reserve / sum_{j sound} C_j ELGD_p(j))`` with ``C_j`` the
+    in-graph claims on LGFV ``j``; repricing spreads shrink by ``(1 - c)``.
+
+    >>> from types import SimpleNamespace as NS
+    >>> pp = NS(G=np.array([0, 1]), node_province=np.array([0, 0]), claims_total=np.array([100.0, 100.0]),
+    ...         headroom=np.array([0.0]), backed_by_province=np.array([0.0]), lgfv_debt=np.array([200.0]))
+    >>> backstop_share(pp, np.array([0.0, 9.0, 1e6]), np.array([[True, True, True], [False, False, False]]), np.array([0.45] * 3)).tolist()
+    [0.0, 0.2, 1.0]
+    """
+    e_lgd = expected_lgd(pp, lgd)  # (P, k)
+    prov = pp.node_province[pp.G]
+    lgd_G = np.where(prov[:, None] >= 0, e_lgd[np.maximum(prov, 0)], np.asarray(lgd)[None, :])
+    at_risk = ((pp.claims_total[pp.G][:, None] * lgd_G) * ~shocked_G).sum(axis=0)
+    return np.minimum(1.0, safe_div(reserve, at_risk))

@@ -9,7 +9,8 @@ and "Funding channel"):
   debt in default after implicit support) and defaulted claims lose at their effective
   severity ``s~_k``;
 * at each valuation point (every ``hop_hours``) distress crosses one counterparty hop,
-  linear DebtRank (Bardoscia et al. 2015): ``h <- min(1, h + lgd (X / b) @ dh)``, and
+  linear DebtRank (Bardoscia et al. 2015): ``h <- min(1, h + lgd (X / b) @ dh)``, loans to
+  firms in high-debt provinces weighted by the policy-task loss multiple, and
   markdowns are booked: issuer spread ``ds_j = reprice_j + price_impact x sold_j / out_j``,
   price change ``min(1, duration x ds_j)``;
 * WMP runs: investors want ``AUM x min(1, run_sensitivity x h(t - run_lag))``; paid
@@ -31,14 +32,24 @@ from ..arrays import crossing, safe_div
 from ..kernels import spmm
 
 
-def hour0_losses(pp, sev_eff: dict, h0: np.ndarray, keep, lgd: np.ndarray) -> np.ndarray:
+def policy_task_extra(pp, x: np.ndarray, keep, loan_excess) -> np.ndarray:
+    """Extra distress per unit of buffer from policy-task lending: loans to firms in high-debt
+    provinces lose ``loan_excess`` more per unit of the firm's distress, (n, k)."""
+    if loan_excess is None or not np.any(loan_excess):
+        return 0.0
+    prov = pp.node_province[pp.F]
+    excess_F = np.where(prov[:, None] >= 0, loan_excess[np.maximum(prov, 0)], 0.0)
+    return crossing(pp.firm_loans_per_buffer, excess_F * x[pp.F], keep, None if keep is None else keep[pp.F])
+
+
+def hour0_losses(pp, sev_eff: dict, h0: np.ndarray, keep, lgd: np.ndarray, loan_excess=None) -> np.ndarray:
     """Hour-0 losses (yuan, (n, k)) of every node on claims on the shocked nodes.
 
     ``sev_eff[kind]`` is a sparse (n, k) matrix of effective default severities; ``h0``
     the shocked nodes' distress (zero elsewhere).
     """
     b = pp.buffer[:, None]
-    loss = crossing(pp.exposure_per_buffer, h0, keep, keep) * b
+    loss = (crossing(pp.exposure_per_buffer, h0, keep, keep) + policy_task_extra(pp, h0, keep, loan_excess)) * b
     for kind, s in sev_eff.items():
         if s.nnz == 0:
             continue
@@ -59,9 +70,9 @@ def absorb(eligible: np.ndarray, reserve_left: np.ndarray) -> tuple[np.ndarray, 
     return share, share * total
 
 
-def hop(pp, h: np.ndarray, pending: np.ndarray, keep, lgd: np.ndarray) -> np.ndarray:
+def hop(pp, h: np.ndarray, pending: np.ndarray, keep, lgd: np.ndarray, loan_excess=None) -> np.ndarray:
     """Distress each node would take from one counterparty hop of ``pending`` (uncapped), (n, k)."""
-    return crossing(pp.exposure_per_buffer, pending, keep, keep) * lgd[None, :]
+    return (crossing(pp.exposure_per_buffer, pending, keep, keep) + policy_task_extra(pp, pending, keep, loan_excess)) * lgd[None, :]
 
 
 def redemption_target(h_wmp: np.ndarray, aum: np.ndarray, sensitivity: np.ndarray) -> np.ndarray:
@@ -120,7 +131,7 @@ def _valuation(state, pp, batch, t, sold):
     h, b = state.h, pp.buffer[:, None]
     reserve_left, reserve_used = state.reserve_left, state.reserve_used
     # one counterparty hop of every distress increase since the last valuation
-    raw = np.minimum(hop(pp, h, state.pending, keep, p.lgd), 1.0 - h)
+    raw = np.minimum(hop(pp, h, state.pending, keep, p.lgd, batch.loan_excess), 1.0 - h)
     share, used = absorb(raw * b, reserve_left)
     inc_hop = raw * (1.0 - share)[None, :]
     reserve_left, reserve_used = reserve_left - used, reserve_used + used

@@ -18,8 +18,11 @@ Equations (docs/model.md, "Supply-chain channel"):
   SME groups, its distress for everyone else (a defaulted LGFV stops paying contractors);
 * frozen receivables ``F_i = Rec[i, :] @ u``; blocked share ``beta_i = F_i / Rec_i``:
   the firm can no longer finance or collect that share of its receivables;
+* platforms also withdraw lines for their own reasons (their funding and data cuts):
+  ``omega_i = (Scf^T @ own cut share)_i / Scf_i``; the firm's **cut-off share** is
+  ``min(1, beta_i + omega_i)``;
 * liquidity need accumulates at documented rates:
-  ``dneed_i/dt = F_i / collection + Scf_i beta_i / scf_tenor + (Loan^T @ cut share)_i / loan_maturity``;
+  ``dneed_i/dt = F_i / collection + Scf_i min(1, beta_i + omega_i) / scf_tenor + (Loan^T @ cut share)_i / loan_maturity``;
 * halted share of a firm group (log-normal liquid buffers across its firms):
   ``eta_i = Phi( ln(need_i / liquid_i) / liquidity_dispersion )``, never falling; a
   halted share is lost to its lenders (distress ``>= eta``);
@@ -89,9 +92,14 @@ def step(state, pp, batch, t: float):
     keep = batch.keep
     keep_F = None if keep is None else keep[F]
     # credit: the share of each firm's financing its lenders decided to withdraw
-    cut_share_L = safe_div(state.cut, pp.supply[pp.L][:, None])
-    withdrawn_F = crossing(pp.loans_FL, cut_share_L, keep_F, None if keep is None else keep[pp.L])
+    supply_L = pp.supply[pp.L][:, None]
+    keep_L = None if keep is None else keep[pp.L]
+    cut_share_L = safe_div(state.cut, supply_L)
+    withdrawn_F = crossing(pp.loans_FL, cut_share_L, keep_F, keep_L)
     withdrawn_share_F = safe_div(withdrawn_F, pp.financing_in[:, None])
+    # platforms withdrawing lines for their own reasons (funding, data), not for a non-paying buyer
+    own_cut_L = safe_div(state.cut_by_channel[0] + state.cut_by_channel[2], supply_L)
+    lines_withdrawn = np.minimum(1.0, safe_div(crossing(pp.scf_FL, own_cut_L, keep_F, keep_L), pp.scf_line[:, None]))
     prov_C = pp.node_province[C]
     mark_C = np.where(prov_C[:, None] >= 0, state.province_mark[np.maximum(prov_C, 0)], 0.0)
     target = dropout_target(withdrawn_share_F[pp.c_in_F], state.h[C] + mark_C, p.dropout_sensitivity)
@@ -100,7 +108,7 @@ def step(state, pp, batch, t: float):
     # share already), and dropped-out core firms beyond their distress
     extra_C = np.maximum(dropout - state.h[C], 0.0)
     frozen = crossing(pp.rec_Fn, state.h, keep_F, keep) + crossing(pp.rec_FC, extra_C, keep_F, None if keep is None else keep[C])
-    blocked, need, halted, inc = liquidity(frozen, withdrawn_F, state, pp, p, days)
+    blocked, need, halted, inc = liquidity(frozen, withdrawn_F, lines_withdrawn, state, pp, p, days)
     if inc.any():
         h = state.h.copy()
         h[F] += inc
@@ -109,37 +117,43 @@ def step(state, pp, batch, t: float):
     else:
         h, pending = state.h, state.pending
     return replace(
-        state, h=h, pending=pending, dropout=dropout, frozen=frozen, blocked=blocked, need=need, halted=halted,
+        state, h=h, pending=pending, dropout=dropout, frozen=frozen, blocked=blocked, lines_withdrawn=lines_withdrawn,
+        need=need, halted=halted,
         capacity=capacity_loss(pp.inputs_CF, halted, pp.output[C], p.input_substitutability),
         lent_to_halted=spmm(pp.loans_LF, halted),
         platform_lost=_platform_lost(pp, blocked),
     )
 
 
-def liquidity(frozen: np.ndarray, withdrawn_F: np.ndarray, state, pp, p, days: float):
+def liquidity(frozen: np.ndarray, withdrawn_F: np.ndarray, lines_withdrawn: np.ndarray, state, pp, p, days: float):
     """Blocked shares, liquidity need, halted shares and distress increases of the firms, each (nF, k).
 
-    ``beta = min(1, F / Rec)``; ``need += days x (F / collection + Scf beta / scf_tenor +
-    withdrawn / loan_maturity)``; ``eta = max(eta, Phi(ln(need / liquid) / dispersion))``;
+    ``beta = min(1, F / Rec)``; ``need += days x (F / collection + Scf min(1, beta + omega) / scf_tenor +
+    withdrawn / loan_maturity)`` (``omega``: ``lines_withdrawn``); ``eta = max(eta, Phi(ln(need / liquid) / dispersion))``;
     a halted share is lost to the firm's creditors: its distress rises by ``max(0, eta - h)``,
     which crosses the next hop.  With the numba kernels these run as one compiled pass
     (:func:`engine.kernels.supply_liquidity`, the same operations in the same order).
     """
     F = pp.F
-    fast = supply_liquidity(frozen, withdrawn_F, state.need, state.halted, state.h, F, pp.rec_total, pp.scf_line,
+    fast = supply_liquidity(frozen, withdrawn_F, lines_withdrawn, state.need, state.halted, state.h, F, pp.rec_total, pp.scf_line,
                             pp.liquid[F], p.collection_days, p.scf_tenor_days, p.loan_maturity_days,
                             p.liquidity_dispersion, days)
     if fast is not None:
         return fast
     blocked = np.minimum(1.0, safe_div(frozen, pp.rec_total[:, None]))
     rate = frozen / p.collection_days[None, :]
-    rate += pp.scf_line[:, None] * blocked / p.scf_tenor_days[None, :]
+    rate += pp.scf_line[:, None] * np.minimum(1.0, blocked + lines_withdrawn) / p.scf_tenor_days[None, :]
     rate += withdrawn_F / p.loan_maturity_days[None, :]
     rate *= days
     need = state.need + rate
     halted = np.maximum(state.halted, halted_share(need, pp.liquid[F], p.liquidity_dispersion))
     inc = np.maximum(halted - state.h[F], 0.0)
     return blocked, need, halted, inc
+
+
+def cut_off_share(state) -> np.ndarray:
+    """Share of each firm group's receivables financing cut off: by non-paying buyers or by its platforms."""
+    return np.minimum(1.0, state.blocked + state.lines_withdrawn)
 
 
 def _platform_lost(pp, blocked: np.ndarray) -> np.ndarray:

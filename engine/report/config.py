@@ -33,7 +33,7 @@ bundle = "default"                  # "default" = the embedded china-2026 datase
 data_mode = "expected"              # "expected" (seed-free) or "sampled" data-platform failures
 key_nodes = 10                      # length of the key-node list
 map = true                          # write map.html and link it, when the engine has a map renderer
-contagion_draws = 50                # Monte Carlo draws for each scenario's contagion probability (0 = off)
+contagion_draws = 500               # Monte Carlo draws for each scenario's contagion probability and the paired policy comparison (0 = off)
 
 [history]
 # A file path (SQLite, created on first use) or any SQLAlchemy URL shared by a team,
@@ -54,13 +54,13 @@ name = "baseline-2026+policies"
 based_on = "baseline"
 description = "The baseline shock with the risk reserve fund and the central cloud in place"
 [scenarios.policies]
-reserve_fund = 2.0e11               # yuan absorbing hour-0 losses of sound holders
+reserve_fund = 2.0e11               # yuan absorbing losses on sound assets (hops, markdowns) pro rata
 central_cloud = 0.6                 # share of lost provincial data scores replaced nationally
 
 # An alert is raised (report banner, exit code 4) when a scenario's figure reaches a
 # threshold.  Leave a key out to disable that alert.
 [alerts]
-provinces_hit = 28                  # provinces hit within the horizon (of 31)
+provinces_hit = 30                  # provinces hit within the horizon (of 31)
 shrinkage_yuan = 2.5e12             # effective financing supply shrinkage, yuan
 shrinkage_share = 0.15              # shrinkage as a share of the effective supply base
 # contagion_probability = 0.95      # share of Monte Carlo draws reaching >= 12 provinces (needs contagion_draws > 0)

@@ -343,6 +343,9 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
                      result.headline["provinces_hit"], result.headline["shrinkage_yuan"],
                      (finished - started).total_seconds())
             step(f"ran {p.scenario.name}")
+        paired = _paired_comparisons(graph, planned, config.contagion_draws) if config.contagion_draws else {}
+        if paired:
+            step(f"compared {len(paired)} policy variant(s) on {config.contagion_draws} common draws")
         _checkpoint("after-runs")
         previous = [history.latest_run(db, scenario=r.scenario_name, bundle=r.bundle_name, week=prev_week)
                     for r in records]
@@ -350,7 +353,7 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
         step("ranked key nodes")
         summary = build_summary(week=week, lang=lang, now=now, config=config, planned=planned, records=records,
                                 previous=previous, key_nodes=key_nodes, graph=graph,
-                                database=_shown_url(db))
+                                database=_shown_url(db), paired=paired)
         tmp = new_temp_folder(out_root, week)
         try:
             render(summary, tmp, graph=graph, results=results, want_map=config.map, ranks=ranks)
@@ -415,7 +418,28 @@ def provinces_hit_timeline(provinces, horizon_hours: int, step_hours: int = 1) -
     return hours, counts
 
 
-def build_summary(*, week, lang, now, config, planned, records, previous, key_nodes, graph, database) -> dict:
+def _paired_comparisons(graph, planned, draws: int) -> dict:
+    """Each policy variant against the scenario it is based on, on the same Monte Carlo draws."""
+    from ..montecarlo import compare
+    from ..runner import scenario_params, study_design_for
+
+    by_name = {p.scenario.name: p for p in planned}
+    out = {}
+    for p in planned:
+        if p.role != "policy" or p.compare_with not in by_name:
+            continue
+        base = by_name[p.compare_with].scenario
+        c = compare(graph, base, p.scenario, scenario_params(base), study_design_for(base, draws))
+        cp, av = c["contagion_probability"], c["supply_shrinkage_avoided_yuan"]
+        out[p.scenario.name] = {
+            "draws": draws, "probability_a": cp["a"], "probability_b": cp["b"], "difference": cp["difference"],
+            "ci95": cp["ci95"], "relative_change": cp["relative_change"], "relative_change_ci95": cp["relative_change_ci95"],
+            "shrinkage_avoided_yuan": av["difference"], "shrinkage_avoided_ci95": av["ci95"],
+        }
+    return out
+
+
+def build_summary(*, week, lang, now, config, planned, records, previous, key_nodes, graph, database, paired=None) -> dict:
     """The machine-readable content of the report (``summary.json``); no I/O."""
     meta = graph.meta
     scenarios = []
@@ -493,7 +517,8 @@ def build_summary(*, week, lang, now, config, planned, records, previous, key_no
             diff = None if a is None or b is None else b - a
             rows.append({"metric": key, "kind": kind, "compared": a, "policy": b, "change": diff,
                          "change_share": (diff / a) if diff is not None and a else None})
-        comparisons.append({"scenario": s["name"], "compared_with": ref["name"], "policies": s["policies"], "rows": rows})
+        comparisons.append({"scenario": s["name"], "compared_with": ref["name"], "policies": s["policies"], "rows": rows,
+                            "paired": (paired or {}).get(s["name"])})
 
     alerts, unavailable = check_alerts(scenarios, config.alerts)
     for s in scenarios:
@@ -597,6 +622,8 @@ def render(summary: dict, folder: Path, *, graph=None, results=None, want_map: b
     if want_map and graph is not None and results:
         summary["map"] = _write_map(graph, results[0], folder, lang=lang, ranks=ranks)
 
+    for c in summary["policy_comparison"]:
+        c["paired_text"] = _paired_text(c.get("paired"), text, lang)
     tables = _tables(summary)
     (folder / "tables").mkdir(exist_ok=True)
     for name, (header, rows) in tables.items():
@@ -618,6 +645,20 @@ def render(summary: dict, folder: Path, *, graph=None, results=None, want_map: b
     with open(folder / "summary.json", "w", encoding="utf-8") as fh:
         json.dump(summary, fh, ensure_ascii=False, indent=2)
         fh.write("\n")
+
+
+def _paired_text(p: dict | None, text: dict, lang: str) -> str:
+    """The paired Monte Carlo comparison as one sentence, amounts through the formatter."""
+    from ..formatting import fmt_amounts, fmt_share
+
+    if not p:
+        return ""
+    pct = lambda v: "-" if v is None else f"{v:+.0%}"  # noqa: E731
+    rci = p["relative_change_ci95"] or [None, None]
+    av, lo, hi = fmt_amounts([p["shrinkage_avoided_yuan"], *p["shrinkage_avoided_ci95"]], lang)
+    return text["paired"].format(n=p["draws"], pa=fmt_share(p["probability_a"], lang), pb=fmt_share(p["probability_b"], lang),
+                                 d=f"{p['difference']:+.3f}", lo=f"{p['ci95'][0]:+.3f}", hi=f"{p['ci95'][1]:+.3f}",
+                                 rel=pct(p["relative_change"]), rlo=pct(rci[0]), rhi=pct(rci[1]), av=av, avlo=lo, avhi=hi)
 
 
 def load_strings(lang: str) -> dict:
