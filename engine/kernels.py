@@ -10,7 +10,10 @@ place:
     A compiled row loop (``numba.prange`` over row chunks of equal nonzero count, so a
     hub row does not leave one core idle), float64 accumulation, each row summed in
     the order SciPy sums it -- the result is SciPy's, bit for bit, whatever the number
-    of threads.  Matrix values may be float32 (:func:`compact`), accumulated in float64.
+    of threads.  Matrix values may be float32 (``CONTAGION_VALUES=float32``), accumulated
+    in float64.  Whether a product runs on every core or on the calling thread is
+    measured as the run goes (:func:`_on_threads_or_not`): on a busy machine a woken
+    worker can cost more than the product.
 ``graphblas``
     SuiteSparse:GraphBLAS through python-graphblas (``plus_times`` semiring), with the
     GraphBLAS copy of each matrix cached on first use.
@@ -51,6 +54,8 @@ import weakref
 import numpy as np
 import scipy.sparse as sp
 
+from .errors import InputError
+
 BACKENDS = ("numba", "graphblas", "scipy")
 #: Below this many multiply-adds (``nnz x k``) a product runs on SciPy's serial kernel.
 SMALL_WORK = 1 << 16
@@ -62,8 +67,8 @@ ENV = "CONTAGION_KERNEL"
 VALUES_ENV = "CONTAGION_VALUES"
 
 
-class KernelError(ValueError):
-    """An unknown or unavailable kernel backend was asked for."""
+class KernelError(InputError, ValueError):
+    """An unknown or unavailable kernel backend (``CONTAGION_KERNEL``) or value type (``CONTAGION_VALUES``)."""
 
 
 # -- backend selection ----------------------------------------------------------------
