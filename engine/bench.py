@@ -536,6 +536,99 @@ def case_batched_clock(ws: Workspace) -> dict[str, Figure]:
     }
 
 
+MC_DRAWS = 1000
+MC_LOOP_DRAWS = 100
+MC_TARGET_S = 10.0
+MC_SPEEDUP_TARGET = 5.0
+BIG_BLOCK = 16
+WORKER_RSS_TARGET_GIB = 4.0
+
+
+def case_montecarlo_embedded(ws: Workspace) -> dict[str, Figure]:
+    """A 1,000-draw study on the embedded dataset, batched (blocks of 64) against the loop.
+
+    The loop runs the first 100 of the same draws one by one; the speedup compares time per
+    draw.  Targets: 1,000 draws within 10 s, batched at least 5x the loop.
+    """
+    from .montecarlo import Design, make_draws, run_draws
+    from .parameters import load_parameters
+    from .runner import load_graph
+    from .scenario import load_scenario
+
+    g = load_graph()
+    draws = make_draws(g, load_scenario("baseline-2026"), load_parameters(), Design(draws=MC_DRAWS, seed=1))
+    run_draws(g, draws[:64])  # warm-up: imports, preparation
+    t0 = time.perf_counter()
+    out = run_draws(g, draws, block=64)
+    tb = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_draws(g, draws[:MC_LOOP_DRAWS], batched=False)
+    tl = (time.perf_counter() - t0) / MC_LOOP_DRAWS
+    p = float((out.figures["provinces_hit"] >= 12).mean())
+    return {
+        "mc_embedded_s": Figure(f"{MC_DRAWS:,} draws on china-2026, blocks of 64", tb, "s", target=MC_TARGET_S),
+        "mc_embedded_draws_per_s": Figure("draws per second, batched", MC_DRAWS / tb, "/s"),
+        "mc_embedded_loop_ms": Figure(f"one draw in the loop (mean of {MC_LOOP_DRAWS})", 1e3 * tl, "ms"),
+        "mc_embedded_speedup": Figure("batched / loop (time per draw)", tl / (tb / MC_DRAWS), "x",
+                                      target=MC_SPEEDUP_TARGET, better="higher"),
+        "mc_embedded_probability": Figure("P(>= 12 provinces), for the record", p, ""),
+    }
+
+
+def case_montecarlo_big(ws: Workspace) -> dict[str, Figure]:
+    """Monte Carlo on the big bundle: draws per second in-process and on 2 local Dask workers.
+
+    One block of 16 draws in-process, then two blocks (one per worker) on a 2-worker
+    LocalCluster; the 1,000-draw study time is extrapolated from the in-process rate
+    (labelled so).  Peak memory per worker: target 4 GiB.
+    """
+    from .montecarlo import Design, make_draws, run_draws
+    from .parameters import load_parameters
+    from .scenario import parse_scenario
+
+    g = ws.graph
+    sc = parse_scenario({"name": "bench-mc", "horizon_hours": 72, "seed": 1,
+                         "shock": {"type": "lgfv", "province": "highest-debt-ratio", "min_debt_ratio": 1.0}})
+    draws = make_draws(g, sc, load_parameters(), Design(draws=2 * BIG_BLOCK, seed=1, min_provinces=12))
+    t0 = time.perf_counter()
+    local = run_draws(g, draws[:BIG_BLOCK], block=BIG_BLOCK)
+    t_in = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_draws(g, draws[:4], batched=False)
+    t_loop = (time.perf_counter() - t0) / 4
+    rate_in = BIG_BLOCK / t_in
+    figs = {
+        "mc_big_block_s": Figure(f"{BIG_BLOCK} draws in one block, in-process", t_in, "s"),
+        "mc_big_draws_per_s": Figure("draws per second, in-process", rate_in, "/s"),
+        "mc_big_speedup": Figure("batched / loop (time per draw; loop: mean of 4)", t_loop / (t_in / BIG_BLOCK), "x"),
+        "mc_big_1000_est_s": Figure("1,000-draw study in-process (extrapolated from the block)", 1000 / rate_in, "s"),
+    }
+    try:
+        from .cluster import client_for
+    except ImportError:  # pragma: no cover
+        return figs
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        figs["mc_big_workers"] = Figure("2 local workers: dask[distributed] not installed", 0, "")
+        return figs
+    with client_for("processes:2") as client:
+        t0 = time.perf_counter()
+        remote = run_draws(g, draws, block=BIG_BLOCK, client=client)
+        t_w = time.perf_counter() - t0
+        rss = client.run(lambda: __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss)
+    same = bool(np.array_equal(remote.figures["shrinkage_yuan"][:BIG_BLOCK], local.figures["shrinkage_yuan"]))
+    worst = max(rss.values()) * 1024 / GIB
+    figs.update({
+        "mc_big_workers_s": Figure(f"{2 * BIG_BLOCK} draws on 2 local workers (scatter included)", t_w, "s"),
+        "mc_big_workers_draws_per_s": Figure("draws per second, 2 local workers", 2 * BIG_BLOCK / t_w, "/s"),
+        "mc_big_workers_ratio": Figure("2 workers / in-process (draws per second)", (2 * BIG_BLOCK / t_w) / rate_in, "x"),
+        "mc_big_workers_identical": Figure("workers' draws identical to in-process", float(same), "", target=1.0, better="higher"),
+        "mc_big_worker_rss_gib": Figure("peak RSS of a worker", worst, "GiB", target=WORKER_RSS_TARGET_GIB),
+    })
+    return figs
+
+
 def case_embedded_stress_cli(ws: Workspace) -> dict[str, Figure]:
     """``contagion stress`` end to end on the embedded dataset (new process, median of 3)."""
     import subprocess
@@ -562,6 +655,8 @@ CASES: list[Callable[[Workspace], dict[str, Figure]]] = [
     case_debtrank,
     case_stress_72h,
     case_batched_clock,
+    case_montecarlo_embedded,
+    case_montecarlo_big,
     case_embedded_stress_cli,
     case_peak_memory,
 ]

@@ -589,6 +589,74 @@ def compare(bundle, scenario, policy_file, against_file, scenario_b, params_file
     render_comparison(cmp, meta, lang)
     if out is not None:
         click.echo(f"wrote {out}")
+@main.command()
+@bundle_argument
+@click.option("--quarters", type=int, default=20, show_default=True,
+              help="Quarters to run from the bundle's as-of date (20 = five years).")
+@click.option("--scenario-set", "scenario_sets", default="base,optimistic,stress", show_default=True,
+              help="Scenario sets, comma-separated: shipped names (base, optimistic, stress) or set TOML files.")
+@click.option("--policy", "policy", default="package-2027", show_default=True,
+              help="Timed policy (shipped name or TOML file): the remedies phased in by a date; compared with no policy.")
+@click.option("--no-policy", is_flag=True, help="Run without a policy variant (and without the remedies' comparison).")
+@click.option("--stress-every", is_flag=True, help="Run the stress scenario on every quarter's state (default: each year's last quarter).")
+@click.option("--stress-at", default=None, metavar="QUARTERS",
+              help="Run the stress scenario at these quarters only, comma-separated numbers or labels (e.g. 2028Q4,2030Q4).")
+@click.option("--stress-scenario", default="baseline-2026", show_default=True,
+              help="The shock run at the stressed quarters (shipped scenario name or TOML file).")
+@click.option("--draws", type=int, default=1000, show_default=True,
+              help="Monte Carlo paths per scenario set over its ranges and the fit's standard errors (0 = none).")
+@click.option("--contagion-draws", type=int, default=64, show_default=True,
+              help="Draws of the contagion probability at the stressed year ends of 2028-2030, with and without the policy (0 = none).")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of every random draw (same seed, same output).")
+@click.option("--history", type=click.Path(path_type=Path, dir_okay=False),
+              help="Provincial history CSV to fit (default: the bundle's sources/province_fiscal_timeseries.csv, else the embedded one).")
+@click.option("--params", "params_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Cascade parameter file (default: the shipped calibrated parameters).")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable outlook (schema: docs/model.md, 'Outlook output').")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              help="Write outlook.json, CSV tables per quarter and province, and outlook.png to this folder (atomically).")
+@lang_option()
+@_handle_errors
+def outlook(bundle, quarters, scenario_sets, policy, no_policy, stress_every, stress_at, stress_scenario, draws,
+            contagion_draws, seed, history, params_file, as_json, out, lang):
+    """Outlook quarter by quarter: the debt-compliance feedback loop from the as-of date.
+
+    Tracks per quarter and province the debt ratio, compliance funding and data
+    capability, credit quality, effective financing supply, output and the tax base;
+    runs the stress scenario on chosen quarters' states; compares the remedies' effect
+    on the contagion probability with the brief's -42 %. Equations: docs/model.md, 'Outlook'.
+    """
+    import json
+    import time
+
+    from .outlook.render import check_out, render_summary, timing_line, write_outlook
+    from .outlook.runner import run_outlook
+    from .outlook.sets import parse_set_list
+    from .runner import load_graph
+
+    if out is not None:  # refuse a bad --out before the run
+        check_out(out)
+    if stress_every and stress_at:
+        raise InputError("give --stress-every or --stress-at, not both")
+    sets = parse_set_list(scenario_sets)
+    spec = "every" if stress_every else ([s.strip() for s in stress_at.split(",") if s.strip()] if stress_at else "year-end")
+    t0 = time.perf_counter()
+    graph = load_graph(_bundle_path(bundle))
+    with _progress(enabled=not as_json, label="outlook: stress runs") as tick:
+        result = run_outlook(graph, sets=sets, policy=None if no_policy else policy, quarters=quarters,
+                             stress_quarters=spec, stress_scenario=stress_scenario, draws=draws,
+                             contagion_draws=contagion_draws, seed=seed, history=history, params_file=params_file,
+                             progress=(lambda done, total, label: tick(done, total)) if tick else None)
+    result.timings["with_loading_s"] = time.perf_counter() - t0
+    if out is not None:
+        write_outlook(result, out, lang=lang)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        click.echo(timing_line(result, lang), err=True)
+        return
+    render_summary(result, lang=lang)
+    if out is not None:
+        click.echo(f"wrote {out}/outlook.json, provinces.csv, quarters.csv, bands.csv, comparison.csv and outlook.png")
 
 
 class _progress:

@@ -2,7 +2,8 @@
 
 * docs/model.md: the parameter table (from engine.parameters), the calibration fit
   (from engine/calibrated.toml), the hit-threshold sweep and the sensitivity of the
-  unsourced parameters (both run the model);
+  unsourced parameters (both run the model), and the outlook's parameters, fit,
+  calibration and default run (engine.outlook);
 * docs/cli.md: the CLI reference, from each command's --help;
 * docs/bundle-format.md: the table of node types each edge kind may join (from engine.schema).
 
@@ -142,6 +143,122 @@ def endpoints_table() -> str:
     return "\n".join(lines)
 
 
+def outlook_tables() -> str:
+    """docs/model.md, "Outlook": parameters, the fit to the history, the calibration and what the default run says."""
+    from engine.outlook.parameters import describe
+    from engine.outlook.render import movers, national_shortfall
+    from engine.outlook.runner import run_outlook
+    from engine.outlook.sets import DRIVERS
+    from engine.runner import load_graph
+
+    r = run_outlook(load_graph())
+    fit, cal, p = r.fit, r.calibration, r.params
+    f = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
+    out = ["**Parameters of the loop** (`engine/outlook/parameters.py`; fitted and calibrated values from the default run):", "",
+           "| parameter | value used | unit | source | bounds | meaning | citation or derivation |", "|---|---|---|---|---|---|---|"]
+    for row in describe(p):
+        lo, hi = row["bounds"]
+        out.append(f"| `{row['name']}` | {f(row['value'])} | {row['unit']} | {row['source']} | {lo:g} to {hi:g} | {row['meaning']} | {row['cite']} |")
+    out += ["", "**Drivers** (per scenario set; `engine/outlook/sets.py`):", "",
+            "| driver | unit | source | bounds | meaning | citation | base | optimistic | stress |", "|---|---|---|---|---|---|---|---|---|"]
+    sets = {s.name: s for s in r.sets}
+
+    def cell(name, s):
+        if name in s.values:
+            return f"{s.values[name]:g}"
+        if name in s.ranges:
+            lo, hi = s.ranges[name]
+            return f"{lo:g} to {hi:g}"
+        d = fit.drivers[name]
+        return f"{d['value']:.4g} (fit{', se ' + format(d['se'], '.2g') if d.get('se') else ''})"
+
+    for name, spec in DRIVERS.items():
+        lo, hi = spec["bounds"]
+        out.append(f"| `{name}` | {spec['unit']} | {spec['source']} | {lo:g} to {hi:g} | {spec['meaning']} | {spec['cite']} | "
+                   + " | ".join(cell(name, sets[s]) for s in ("base", "optimistic", "stress")) + " |")
+    e = fit.errors
+    out += ["", f"**Fit to the provincial history** {fit.years[0]}-{fit.years[1]} (`engine.outlook.history.fit_history`): "
+                f"{fit.parameters_fitted} parameters on {fit.observations} province-year transitions (3 series x 31 provinces x 5 years). "
+                "Errors of the debt ratio one year ahead, given that year's actual GDP:", "",
+            "| evaluation | years | province-years | RMSE (pp) | bias (pp) | MAE (pp) | above 120 %: predicted / actual | above 150 %: predicted / actual |",
+            "|---|---|---|---|---|---|---|---|"]
+    for key, label in (("fit", "in the fit (held-out year excluded)"), ("holdout", "**held out**, predicted by that fit"),
+                       ("all_years", "in the fit on every year (used by the outlook)"), ("dynamic", "free run from the first year, errors in the last")):
+        x = e[key]
+        yrs = x.get("years") or [x.get("from"), x.get("to")]
+        span = str(yrs[0]) if yrs[0] == yrs[-1] else f"{yrs[0]}-{yrs[-1]}"
+        out.append(f"| {label} | {span} | {x['n']} | {x['rmse_pp']:.1f} | {x['bias_pp']:+.1f} | {x['mae_pp']:.1f} | "
+                   f"{x['above_warning_predicted']} / {x['above_warning_actual']} | {x['above_high_predicted']} / {x['above_high_actual']} |")
+    ld = e.get("later_debt") or {}
+    if ld:
+        out += ["", f"Out of sample: the {ld['year']} debt balance (the history's last column) is predicted {100 * ld['national_relative']:+.1f} % "
+                    f"nationally ({ld['national_predicted_100m_cny']:,.0f} against {ld['national_actual_100m_cny']:,.0f} 亿元), "
+                    f"{100 * ld['rmse_relative']:.1f} % RMSE across provinces."]
+    specs = e.get("debt_specifications") or {}
+    if specs:
+        out += ["", f"Debt equations compared on the held-out {fit.holdout_year} (debt-ratio error with the actual capacity): "
+                    + "; ".join(f"{k} ({v['parameters']} parameter{'s' if v['parameters'] > 1 else ''}) {v['rmse_pp']:.2f} pp"
+                                for k, v in specs.items()) + "; the outlook uses `proportional`."]
+    out += ["", "| fitted | value | standard error | n | held-out fit (without the held-out year) |", "|---|---|---|---|---|"]
+    for name in ("debt_growth", "other_capacity_growth", "tax_elasticity"):
+        d, h = fit.drivers[name], fit.holdout_drivers[name]
+        out.append(f"| `{name}` | {d['value']:.4f} | {d['se']:.4f} | {d['n']} | {h['value']:.4f} |")
+    dfl = fit.drivers["deflator"]
+    gs = fit.growth_ratio_slope
+    out += [f"| `deflator` (read, not fitted) | {dfl['value']:.4f} | | {dfl['n']} | implied by {dfl['year']} |",
+            f"| growth gap (read, not fitted): slope of real growth on the previous debt ratio | {gs['value']:.4f} | {gs['se']:.4f} | {gs['n']} | years {gs['years'][0]}-{gs['years'][-1]} |"]
+    ps, oe, se = cal["policy_share"], cal["output_elasticity"], cal["supply_elasticity"]
+    out += ["", "**Calibration** (`engine.outlook.calibrate.calibrate`): four parameters against four figures, each solved exactly:", "",
+            "| parameter | value | figure | target | model |", "|---|---|---|---|---|",
+            f"| `policy_share_slope`, `policy_share_midpoint` | {ps['slope']:.4g}, {ps['midpoint']:.4g} | policy-task share, high-debt provinces ({ps['high_debt_provinces']}) / national | "
+            f"{ps['targets']['high_debt']:.3f} / {ps['targets']['national']:.3f} | {ps['model']['high_debt']:.3f} / {ps['model']['national']:.3f} |",
+            f"| `output_elasticity` | {oe['value']:.4g} | growth gap per unit of debt ratio (history 2020-2024) | {oe['target_slope']:.5f} | {oe['model_slope']:.5f} |",
+            f"| `supply_elasticity` | {se['value']:.4g} | supply growth 2025-2030, base set | {se['target_growth']:.4f} | {se['model_growth']:.4f} |"]
+    # what the default run says
+    names = [s.name for s in r.sets]
+    pol = r.policy.name
+    out += ["", f"**What the default run says** (`contagion outlook`: sets {', '.join(names)}, policy `{pol}`, seed {r.meta['seed']}; "
+                f"central paths; in brackets the 5-95 % range of {r.meta['draws']} Monte Carlo paths):", "",
+            "| year | " + " | ".join(f"{n}: above 120 % / 150 %" for n in names) + " | " + " | ".join(f"{n} + {pol}" for n in names) + " |",
+            "|---|" + "---|" * (2 * len(names))]
+    for y, q in r.year_quarters():
+        row = [str(y)]
+        for variant in ("none", "policy"):
+            for n in names:
+                st = r.path(n, variant).states[q]
+                rr = st.ratio[:, 0]
+                c = f"{int((rr > 1.2).sum())} / {int((rr > 1.5).sum())}"
+                b = r.bands.get((n, variant))
+                if b and q:
+                    c += f" ({b['above_high'][q][0]:.0f}-{b['above_high'][q][2]:.0f})"
+                row.append(c)
+        out.append("| " + " | ".join(row) + " |")
+    mv = movers(r, r.path("base", "none"))
+    out += ["", "Largest movers (base): " + "; ".join(f"{m['province']} {100 * m['ratio_start']:.0f} % -> {100 * m['ratio_end']:.0f} %" for m in mv) + ".",
+            "", f"Stressed quarters (the `{r.meta['stress_scenario']}` shock on each year end's graph): provinces hit; effective supply shrinkage (trn yuan); "
+                "loop shortfall of national supply:", "",
+            "| quarter | " + " | ".join(f"{n}" for n in names) + " | " + " | ".join(f"{n} + {pol}" for n in names) + " |",
+            "|---|" + "---|" * (2 * len(names))]
+    for q in [0] + r.stress_quarters:
+        row = [r.labels[q]]
+        for variant in ("none", "policy"):
+            for n in names:
+                path = r.path(n, variant)
+                s = path.stress[q]
+                row.append(f"{s['provinces_hit']}; {s['shrinkage_yuan'] / 1e12:.2f}; {100 * national_shortfall(r, path.states[q]):.1f} %")
+        out.append("| " + " | ".join(row) + " |")
+    comp = r.comparison
+    out += ["", f"Contagion probability (>= {r.meta['min_provinces']} provinces hit; {r.meta['contagion_draws']} draws of "
+                f"`engine.montecarlo.contagion_probability` per quarter) at the stressed year ends {comp['quarters'][0]}-{comp['quarters'][-1]}, "
+                f"without and with `{pol}` (in place by the end of 2027):", "",
+            "| set | " + " | ".join(comp["quarters"]) + " | pooled | change | the brief |", "|---|" + "---|" * (len(comp["quarters"]) + 3)]
+    for n, c in comp["sets"].items():
+        cells = [f"{100 * x['without']:.1f} % -> {100 * x['with']:.1f} %" for x in c["quarters"]]
+        out.append(f"| {n} | " + " | ".join(cells) + f" | {100 * c['without']:.1f} % -> {100 * c['with']:.1f} % | "
+                   f"{100 * c['change']:+.0f} % | {100 * comp['brief_change']:+.0f} % |")
+    return "\n".join(out)
+
+
 def cli_reference() -> str:
     from click.testing import CliRunner
 
@@ -170,6 +287,7 @@ def render() -> dict[Path, str]:
     model = fill(model, "calibration", calibration_table())
     model = fill(model, "sweep", sweep_table())
     model = fill(model, "sensitivity", sensitivity_table())
+    model = fill(model, "outlook", outlook_tables())
     fmt = fill((ROOT / "docs/bundle-format.md").read_text(encoding="utf-8"), "endpoints", endpoints_table())
     return {ROOT / "docs/model.md": model, ROOT / "docs/cli.md": cli_reference(), ROOT / "docs/bundle-format.md": fmt}
 

@@ -240,7 +240,8 @@ def test_bench_runs_end_to_end_on_a_tiny_bundle(tmp_path, capsys):
     assert (tmp_path / "5000-50000-0" / "bundle.toml").is_file()
     figs = {k: f for c in report["cases"] for k, f in c["figures"].items()}
     assert [c["case"] for c in report["cases"]] == ["load_build", "matvec", "kernels", "debtrank", "stress_72h",
-                                                          "batched_clock", "embedded_stress_cli", "peak_memory"]
+                                                          "batched_clock", "montecarlo_embedded", "montecarlo_big",
+                                                          "embedded_stress_cli", "peak_memory"]
     assert figs["nodes"]["value"] == 5000 and figs["edges"]["value"] == 50000
     assert figs["load_build_s"]["passed"] is True and figs["peak_rss_gib"]["passed"] is True
     assert figs["converged"]["value"] is True and figs["iterations"]["value"] >= 1

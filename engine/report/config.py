@@ -132,7 +132,7 @@ def load_config(path: str | Path | None = None) -> ReportConfig:
     --------
     >>> cfg = load_config()
     >>> cfg.baseline.scenario, cfg.lang, cfg.alerts.provinces_hit
-    ('baseline-2026', 'en', 28)
+    ('baseline-2026', 'en', 30)
     """
     if path is None:
         return parse_config(tomllib.loads(DEFAULT_CONFIG_TOML), "built-in default")
