@@ -327,6 +327,14 @@ def _gb_matrix(A):
     return M
 
 
+def forget() -> None:
+    """Drop the cached copies of matrices (GraphBLAS, float32 and float64 views) and the threads timings."""
+    _GB.clear()
+    _FLOAT32.clear()
+    _FLOAT64.clear()
+    _TIMING.clear()
+
+
 def _graphblas(A, X):
     import graphblas as gb
 

@@ -36,7 +36,7 @@ def locality_order(graph, how: str = "group") -> np.ndarray:
     if how == "rcm":
         from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-        A = graph.matrix()
+        A = sum(graph.layers.values(), sp.csr_array((n, n)))  # not graph.matrix(): nothing cached on the graph
         S = sp.csr_array(A + A.T)
         S.sort_indices()
         return np.asarray(reverse_cuthill_mckee(S, symmetric_mode=True), dtype=np.int64)
