@@ -174,6 +174,7 @@ def test_a_stress_run_is_the_same_on_every_backend(monkeypatch):
 
     g = load_graph()
     monkeypatch.setattr(kernels, "SMALL_WORK", 0)
+    monkeypatch.setattr(kernels, "FUSED_WORK", 0)
     monkeypatch.setenv(kernels.ENV, "scipy")
     base = run_stress(g)
     for name in FAST:
@@ -205,6 +206,7 @@ def test_the_fused_supply_chain_pass_equals_numpy(monkeypatch):
     pp = NS(F=F, rec_total=rec_total, scf_line=rng.random(nF) * (rng.random(nF) < 0.4), liquid=liquid)
     p = NS(collection_days=rng.uniform(30, 90, k), scf_tenor_days=rng.uniform(90, 360, k),
            loan_maturity_days=rng.uniform(180, 720, k), liquidity_dispersion=rng.uniform(0.2, 2.0, k))
+    monkeypatch.setattr(kernels, "FUSED_WORK", 0)
     for path in ("parallel", "serial"):
         monkeypatch.setattr(kernels, "PARALLEL_WORK", 0 if path == "parallel" else 1 << 62)
         monkeypatch.setattr(kernels, "FORCE_THREADS", path == "parallel")
