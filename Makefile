@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install bench weekly clean
+.PHONY: demo test test-without-fast install bench weekly clean
 
 $(BIN)/contagion: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,fast]'
 	@touch $@
 
 install: $(BIN)/contagion
@@ -22,6 +22,10 @@ demo: install
 ## Run the whole test suite (offline, deterministic).
 test: install
 	$(BIN)/python -m pytest
+
+## The suite again with the optional kernels (numba, python-graphblas) hidden: the SciPy-only install.
+test-without-fast: install
+	CONTAGION_WITHOUT_FAST=1 $(BIN)/python -m pytest
 
 ## Benchmarks on a generated 1M-node / 10M-edge bundle (prints ratios).
 bench: install

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels import spmm
+
 
 def safe_div(a, b) -> np.ndarray:
     """``a / b`` where ``b > 0``, else 0 (a node with no base has no share).
@@ -30,5 +32,5 @@ def crossing(matrix, x: np.ndarray, keep_rows=None, keep_cols=None) -> np.ndarra
     >>> crossing(m, np.array([[1.0], [1.0]]), np.array([[1.0], [0.5]]), np.array([[1.0], [0.5]])).ravel().tolist()
     [1.0, 0.5]
     """
-    y = matrix @ (x if keep_cols is None else keep_cols * x)
+    y = spmm(matrix, x if keep_cols is None else keep_cols * x)
     return y if keep_rows is None else keep_rows * y

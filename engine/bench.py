@@ -271,6 +271,168 @@ def case_debtrank(ws: Workspace) -> dict[str, Figure]:
     }
 
 
+KERNEL_K = 64
+FLOOR_TARGET = 3.0
+BLOCK_GAIN_TARGET = 10.0
+
+
+def _product_bytes(A, k: int, value_bytes: int | None = None) -> int:
+    """Bytes a product ``A @ X`` must move at least: indptr, indices, values, ``X`` and ``Y`` (float64)."""
+    vb = A.data.itemsize if value_bytes is None else value_bytes
+    return int(A.indptr.nbytes + A.indices.nbytes + A.nnz * vb + 8 * k * (A.shape[0] + A.shape[1]))
+
+
+FLOOR_CHUNK_BYTES = 256 << 20
+
+
+def _copier(nbytes: int):
+    """A function copying ``nbytes`` bytes with ``np.copyto``, and the factor that scales its time to exactly ``nbytes``.
+
+    Its time is the memory-traffic floor of a product that must move ``nbytes``.  Above
+    256 MiB the bytes are copied as repeated 256 MiB copies (same traffic, a quarter of
+    the memory), so the floor of a k = 64 block does not raise the peak RSS.
+    """
+    chunk = min(max(nbytes, 8), FLOOR_CHUNK_BYTES)
+    times = -(-nbytes // chunk)
+    src = np.ones(chunk // 8)
+    dst = np.empty_like(src)
+
+    def copy():
+        for _ in range(times):
+            np.copyto(dst, src)
+
+    return copy, nbytes / (times * (chunk // 8) * 8)
+
+
+def _interleaved(fns: dict, rounds: int, warmup: int = 1) -> dict:
+    """Time every function once per round, in turn, so that each round's figures share the machine's load."""
+    for f in fns.values():
+        for _ in range(warmup):
+            f()
+    times = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, f in fns.items():
+            t0 = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def _ratio(times: dict, a: str, b: str) -> float:
+    """Median over rounds of ``time[a] / time[b]`` (interleaved, so the ratio holds when the load changes)."""
+    return float(np.median(np.asarray(times[a]) / np.asarray(times[b])))
+
+
+def case_kernels(ws: Workspace) -> dict[str, Figure]:
+    """The propagation kernels side by side on ``W`` (funding + guarantee), as ratios.
+
+    For every backend installed (:mod:`engine.kernels`: numba, graphblas, scipy): one
+    mat-vec ``W @ x`` (k = 1) and one block ``W @ X`` (k = 64, C-order).  Each is a
+    multiple of the **memory-traffic floor** measured in this run -- a numpy copy of as
+    many bytes as the product must move (indptr + indices + values + ``X`` + ``Y``) --
+    and of SciPy's kernel; the block's throughput is compared with 64 single mat-vecs
+    (8 of the block's columns, each multiplied 8 times: the block is 512 MB at 1M
+    nodes).  Then, on the default backend, float32 values (float64 accumulation) and the
+    two node orderings of :mod:`engine.ordering`.  Every ratio is the median over rounds
+    in which its two sides ran one after the other (the machine is shared).
+    Targets (issue 13): one mat-vec within 3x of the floor; a k = 64 block at >= 10x
+    the throughput of 64 single mat-vecs.
+    """
+    from . import kernels
+    from .ordering import locality_order, permute
+
+    W = ws.exposures
+    n, k = W.shape[0], KERNEL_K
+    rng = np.random.default_rng(ws.seed)
+    rounds = max(ws.repeat, 3)
+    rounds64 = max(ws.repeat // 4, 3)
+    b1, b64 = _product_bytes(W, 1), _product_bytes(W, k)
+    x = rng.random(n)
+    X = rng.random((n, k))  # the k = 64 block, C-order (the scenario axis last)
+    cols = [np.ascontiguousarray(X[:, j]) for j in range(8)]
+    default = kernels.backend()
+    names = [b for b in kernels.BACKENDS if kernels.available(b)]
+    floor1, scale1 = _copier(b1)
+
+    # k = 1: every backend and the floor, interleaved
+    t1 = _interleaved({"floor": floor1, **{b: (lambda b=b: kernels.spmm(W, x, backend=b)) for b in names}},
+                      rounds, warmup=2)
+    t1["floor"] = [t * scale1 for t in t1["floor"]]
+    del floor1
+    # k = 64 and 64 single mat-vecs, interleaved
+    floor64, scale64 = _copier(b64)
+    fns = {"floor": floor64}
+    for b in names:
+        fns[b] = lambda b=b: kernels.spmm(W, X, backend=b)
+        fns[b + " singles"] = lambda b=b: [kernels.spmm(W, c, backend=b) for c in cols * (k // len(cols))]
+    t64 = _interleaved(fns, rounds64)
+    t64["floor"] = [t * scale64 for t in t64["floor"]]
+    del floor64
+    figs = {
+        "kernel_default": Figure("default backend (CONTAGION_KERNEL, auto = numba if installed)", default),
+        "kernel_threads": Figure("threads of the numba kernels",
+                                 int(__import__("numba").get_num_threads()) if kernels.available("numba") else 0),
+        "floor_k1_ms": Figure(f"floor: numpy copy of {b1 / 1e6:,.0f} MB (k = 1 traffic)", float(np.median(t1["floor"])) * 1e3, "ms"),
+        "floor_k64_ms": Figure(f"floor: numpy copy of {b64 / 1e6:,.0f} MB (k = {k} traffic)",
+                               float(np.median(t64["floor"])) * 1e3, "ms"),
+        "block_traffic_bound": Figure(f"most a k = {k} block can gain from traffic alone (64 x k=1 bytes / k={k} bytes)",
+                                      64 * b1 / b64, "x"),
+    }
+    ref1, ref4 = W @ x, W @ np.ascontiguousarray(X[:, :4])  # the block checked on 4 columns (memory)
+    for b in names:
+        target = b == default
+        err = max(float(np.max(np.abs(kernels.spmm(W, x, backend=b) - ref1) / np.maximum(np.abs(ref1), 1e-300))),
+                  float(np.max(np.abs(kernels.spmm(W, X, backend=b)[:, :4] - ref4) / np.maximum(np.abs(ref4), 1e-300))))
+        figs |= {
+            f"{b}_k1_ms": Figure(f"{b}: W @ x (k = 1)", float(np.median(t1[b])) * 1e3, "ms"),
+            f"{b}_k1_over_floor": Figure(f"{b}: k = 1 / floor", _ratio(t1, b, "floor"), "x",
+                                         target=FLOOR_TARGET if target else None),
+            f"{b}_k64_ms": Figure(f"{b}: W @ X (k = {k})", float(np.median(t64[b])) * 1e3, "ms"),
+            f"{b}_k64_over_floor": Figure(f"{b}: k = {k} / floor", _ratio(t64, b, "floor"), "x"),
+            f"{b}_block_gain": Figure(f"{b}: 64 single mat-vecs / one k = {k} block (throughput)",
+                                      _ratio(t64, b + " singles", b), "x",
+                                      target=BLOCK_GAIN_TARGET if target else None, better="higher"),
+        }
+        if b != "scipy":
+            figs[f"{b}_k1_speedup"] = Figure(f"{b}: SciPy time / {b} time, k = 1", _ratio(t1, "scipy", b), "x")
+            figs[f"{b}_k64_speedup"] = Figure(f"{b}: SciPy time / {b} time, k = {k}", _ratio(t64, "scipy", b), "x")
+        figs[f"{b}_max_rel_diff"] = Figure(f"{b}: max relative difference to SciPy", err, "")
+    del t64, fns
+    if default == "scipy":
+        kernels.forget()
+        return figs
+    # float32 values and the node orderings, on the default backend, interleaved with bundle order
+    W32 = W.astype(np.float32)
+    perms, t_order = {}, {}
+    for how in ("group", "rcm"):
+        t0 = time.perf_counter()
+        perms[how] = locality_order(ws.graph, how)
+        t_order[how] = time.perf_counter() - t0
+    mats = {how: (permute(W, p), x[p], X[p]) for how, p in perms.items()}
+    o1 = _interleaved({"bundle": lambda: kernels.spmm(W, x), "float32": lambda: kernels.spmm(W32, x),
+                       **{how: (lambda m=m: kernels.spmm(m[0], m[1])) for how, m in mats.items()}}, rounds, warmup=2)
+    o64 = _interleaved({"bundle": lambda: kernels.spmm(W, X), "float32": lambda: kernels.spmm(W32, X),
+                        **{how: (lambda m=m: kernels.spmm(m[0], m[2])) for how, m in mats.items()}}, rounds64)
+    err = float(np.max(np.abs(kernels.spmm(W32, x) - ref1) / np.maximum(np.abs(ref1), 1e-300)))
+    figs |= {
+        "f32_k1_ms": Figure(f"{default}, float32 values: W @ x", float(np.median(o1["float32"])) * 1e3, "ms"),
+        "f32_k1_gain": Figure("float64 values time / float32 values time, k = 1", _ratio(o1, "bundle", "float32"), "x"),
+        "f32_k64_gain": Figure(f"float64 values time / float32 values time, k = {k}", _ratio(o64, "bundle", "float32"), "x"),
+        "f32_rel_diff": Figure("float32 values: max relative difference of W @ x", err, ""),
+    }
+    del W32, mats, X, cols
+    kernels.forget()  # the GraphBLAS copy of W and the timings of these products: not the clock's
+    for how in perms:
+        figs |= {
+            f"order_{how}_s": Figure(f"ordering '{how}': time to compute", t_order[how], "s"),
+            f"order_{how}_k1_gain": Figure(f"ordering '{how}': bundle order time / ordered time, k = 1",
+                                           _ratio(o1, "bundle", how), "x"),
+            f"order_{how}_k64_gain": Figure(f"ordering '{how}': bundle order time / ordered time, k = {k}",
+                                            _ratio(o64, "bundle", how), "x"),
+        }
+    return figs
+
+
 STRESS_TARGET_S = 30.0
 STRESS_MATVEC_BUDGET = 1000.0
 EMBEDDED_STRESS_TARGET_S = 2.0
@@ -350,13 +512,32 @@ def case_batched_clock(ws: Workspace) -> dict[str, Figure]:
     t0 = time.perf_counter()
     final, _, _, _ = run_batch(g, runs, prepared=pp, track_nodes=False)
     tk = time.perf_counter() - t0
+    monotone = float(np.all(np.diff(final.cut.sum(axis=0)) >= -1e-6))
+    del final  # the final state of 64 scenarios: not kept while the SciPy run allocates its own
+    # the same k = 64 batch on SciPy's kernels and NumPy's elementwise steps (the engine without the fast extra)
+    from . import kernels
+
+    saved = os.environ.get(kernels.ENV)
+    os.environ[kernels.ENV] = "scipy"
+    try:
+        t0 = time.perf_counter()
+        run_batch(g, runs, prepared=pp, track_nodes=False)
+        tk_scipy = time.perf_counter() - t0
+    finally:
+        if saved is None:
+            os.environ.pop(kernels.ENV)
+        else:
+            os.environ[kernels.ENV] = saved
     return {
         "batch_k1_s": Figure(f"72-hour run, k = 1 ({n_nodes:,} nodes / {n_edges:,} edges)", t1, "s"),
         "batch_k64_s": Figure(f"72-hour run, k = {BATCH_K} together", tk, "s"),
         "batch_per_scenario_s": Figure(f"time per scenario at k = {BATCH_K}", tk / BATCH_K, "s"),
         "batch_gain": Figure(f"time per scenario at k = {BATCH_K} / k = 1 run", tk / BATCH_K / t1, "x", target=1.0),
+        "batch_k64_scipy_s": Figure(f"72-hour run, k = {BATCH_K}, SciPy kernels only", tk_scipy, "s"),
+        "batch_speedup_vs_scipy": Figure(f"k = {BATCH_K}: SciPy-only time / time with the {kernels.backend()} kernels",
+                                         tk_scipy / tk, "x"),
         "batch_monotone": Figure("shrinkage rises with severity across the batch",
-                                 float(np.all(np.diff(final.cut.sum(axis=0)) >= -1e-6)), "", target=1.0, better="higher"),
+                                 monotone, "", target=1.0, better="higher"),
     }
 
 
@@ -397,6 +578,23 @@ def case_montecarlo_embedded(ws: Workspace) -> dict[str, Figure]:
                                       target=MC_SPEEDUP_TARGET, better="higher"),
         "mc_embedded_probability": Figure("P(>= 12 provinces), for the record", p, ""),
     }
+
+
+def _own_peak_rss_kib() -> int:
+    """This process's own peak RSS in KiB: ``VmHWM`` of ``/proc/self/status`` where there is one.
+
+    ``ru_maxrss`` of a process started by fork + exec (a Dask worker) keeps the peak of
+    the process that started it (measured: a child using 0.53 GiB reported the parent's
+    2.53 GiB), so it says nothing about the worker; ``VmHWM`` is the worker's own.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def case_montecarlo_big(ws: Workspace) -> dict[str, Figure]:
@@ -440,7 +638,7 @@ def case_montecarlo_big(ws: Workspace) -> dict[str, Figure]:
         t0 = time.perf_counter()
         remote = run_draws(g, draws, block=BIG_BLOCK, client=client)
         t_w = time.perf_counter() - t0
-        rss = client.run(lambda: __import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss)
+        rss = client.run(_own_peak_rss_kib)
     same = bool(np.array_equal(remote.figures["shrinkage_yuan"][:BIG_BLOCK], local.figures["shrinkage_yuan"]))
     worst = max(rss.values()) * 1024 / GIB
     figs.update({
@@ -475,6 +673,7 @@ def case_peak_memory(ws: Workspace) -> dict[str, Figure]:
 CASES: list[Callable[[Workspace], dict[str, Figure]]] = [
     case_load_build,
     case_matvec,
+    case_kernels,
     case_debtrank,
     case_stress_72h,
     case_batched_clock,

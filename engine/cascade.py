@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from . import clock
 from .errors import ScenarioError
+from .kernels import spmm
 from .parameters import Parameters, stack
 from .policies import key_node_ids
 from .prepared import FUNDING_KINDS, Prepared, prepare
@@ -154,13 +155,13 @@ class Recorder:
         s["data_failed"][i] = st.failed.sum(axis=0) if st.failed.size else 0.0
         s["redeemed"][i] = st.redeemed.sum(axis=0)
         s["mean_lender_distress"][i] = st.h[pp.L].mean(axis=0) if pp.L.size else 0.0
-        s["sme_profiles_lost"][i] = pp.firm_count[pp.F] @ (pp.feed_FD @ st.failed) if st.failed.size else 0.0
+        s["sme_profiles_lost"][i] = pp.firm_count[pp.F] @ spmm(pp.feed_FD, st.failed) if st.failed.size else 0.0
         s["abs_spread_bp"][i] = 1e4 * _weighted_live(st.spread, pp.abs_outstanding, st.issuer_live)
         s["spread_bp"][i] = 1e4 * _weighted_live(st.spread, pp.outstanding, st.issuer_live)
         cut_share = np.where(pp.supply[pp.L][:, None] > 0, st.cut / np.maximum(pp.supply[pp.L][:, None], 1e-300), 0.0)
         s["sub_issuance_success"][i] = SUB_SUCCESS_2023 * (1.0 - _weighted(cut_share, self.abs_weight))
         s["reserve_used"][i] = st.reserve_used
-        self.province_shrink[i] = pp.alloc_PL @ st.cut
+        self.province_shrink[i] = spmm(pp.alloc_PL, st.cut)
         if self.snapshot_every and (i % self.snapshot_every == 0 or i == self.n_steps):
             self.snapshots[int(st.t)] = st.h.astype(np.float32)
         self.step += 1

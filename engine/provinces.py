@@ -21,16 +21,17 @@ from dataclasses import replace
 import numpy as np
 
 from .arrays import safe_div
+from .kernels import spmm
 from .channels.supply_chain import cut_off_share
 
 
 def index(state, pp) -> np.ndarray:
     """The three index components, (3, P, k): supply, institutions, firms."""
-    supply = safe_div(pp.alloc_PL @ state.cut, pp.base_by_province[:, None])
+    supply = safe_div(spmm(pp.alloc_PL, state.cut), pp.base_by_province[:, None])
     weight = np.asarray(pp.lenders_PL.sum(axis=1)).ravel()[:, None]
-    inst = safe_div(pp.lenders_PL @ state.h[pp.L], weight)
+    inst = safe_div(spmm(pp.lenders_PL, state.h[pp.L]), weight)
     count = np.asarray(pp.firms_PF.sum(axis=1)).ravel()[:, None]
-    firms = safe_div(pp.firms_PF @ np.maximum(state.halted, cut_off_share(state)), count)
+    firms = safe_div(spmm(pp.firms_PF, np.maximum(state.halted, cut_off_share(state))), count)
     return np.stack([supply, inst, firms])
 
 

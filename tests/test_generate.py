@@ -239,14 +239,22 @@ def test_bench_runs_end_to_end_on_a_tiny_bundle(tmp_path, capsys):
     assert report["bundle"]["cached"] is False and report["bundle"]["generate_s"] > 0
     assert (tmp_path / "5000-50000-0" / "bundle.toml").is_file()
     figs = {k: f for c in report["cases"] for k, f in c["figures"].items()}
-    assert [c["case"] for c in report["cases"]] == ["load_build", "matvec", "debtrank", "stress_72h", "batched_clock",
-                                                          "montecarlo_embedded", "montecarlo_big",
+    assert [c["case"] for c in report["cases"]] == ["load_build", "matvec", "kernels", "debtrank", "stress_72h",
+                                                          "batched_clock", "montecarlo_embedded", "montecarlo_big",
                                                           "embedded_stress_cli", "peak_memory"]
     assert figs["nodes"]["value"] == 5000 and figs["edges"]["value"] == 50000
     assert figs["load_build_s"]["passed"] is True and figs["peak_rss_gib"]["passed"] is True
     assert figs["converged"]["value"] is True and figs["iterations"]["value"] >= 1
     assert figs["step_over_matvec"]["target"] == 3.0 and figs["step_over_matvec"]["value"] > 0
     assert figs["batch_monotone"]["value"] == 1.0 and figs["batch_per_scenario_s"]["value"] > 0
+    assert figs["batch_speedup_vs_scipy"]["value"] > 0
+    # the kernels side by side, as ratios to the floor measured in the run and to SciPy
+    assert figs["floor_k1_ms"]["value"] > 0 and figs["scipy_k1_over_floor"]["value"] > 0
+    default = figs["kernel_default"]["value"]
+    assert figs[f"{default}_k1_over_floor"]["target"] == 3.0 and figs[f"{default}_block_gain"]["target"] == 10.0
+    for name in ("numba", "graphblas", "scipy"):
+        if f"{name}_k1_ms" in figs:
+            assert figs[f"{name}_max_rel_diff"]["value"] < 1e-12
     for label in ("load + build", "one iteration / one mat-vec", "peak RSS (whole run)", "numpy", "scipy"):
         assert label in printed
     # a second run reuses the cached bundle

@@ -25,6 +25,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..arrays import safe_div
+from ..kernels import spmm
 
 
 def failure_target(stress: np.ndarray, ratio: np.ndarray, compliance: np.ndarray, threshold, reference) -> np.ndarray:
@@ -52,7 +53,7 @@ def relax(current: np.ndarray, target: np.ndarray, dt: float, tau) -> np.ndarray
 
 def lost_scored_lending(scoring_LD, failed: np.ndarray, substitution: np.ndarray) -> np.ndarray:
     """Lending per lender whose data scores were lost and not replaced, (nL, k)."""
-    return (1.0 - substitution)[None, :] * (scoring_LD @ failed)
+    return (1.0 - substitution)[None, :] * spmm(scoring_LD, failed)
 
 
 def substitution_at(batch, t: float) -> np.ndarray:

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..arrays import safe_div
+from ..kernels import spmm
 
 
 def _by_province(pp, values_G: np.ndarray) -> np.ndarray:
@@ -34,7 +35,7 @@ def _by_province(pp, values_G: np.ndarray) -> np.ndarray:
     prov = pp.node_province[pp.G]
     keep = prov >= 0
     onehot = sp.csr_array((np.ones(int(keep.sum())), (prov[keep], np.flatnonzero(keep))), shape=(pp.P, pp.G.size))
-    return onehot @ values_G
+    return spmm(onehot, values_G)
 
 
 def support(pp, defaulted_share_G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..arrays import crossing, safe_div
+from ..kernels import spmm
 
 
 def policy_task_extra(pp, x: np.ndarray, keep, loan_excess) -> np.ndarray:
@@ -136,7 +137,7 @@ def _valuation(state, pp, batch, t, sold):
     reserve_left, reserve_used = reserve_left - used, reserve_used + used
     h = h + inc_hop
     # markdowns: repricing and fire-sale price impact
-    sold_I = pp.sales_share @ sold
+    sold_I = spmm(pp.sales_share, sold)
     impact = p.price_impact[None, :] * safe_div(sold_I, pp.outstanding[:, None]) * state.issuer_live
     spread = state.reprice + impact
     spread = np.maximum(spread, state.spread)

@@ -37,6 +37,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from ..arrays import crossing, safe_div
+from ..kernels import spmm, supply_liquidity
 from .data import relax
 
 
@@ -79,7 +80,7 @@ def capacity_loss(inputs_CF, halted_F: np.ndarray, output_C: np.ndarray, substit
     >>> capacity_loss(I, np.array([[1.0], [0.0]]), np.array([100.0]), np.array([0.5])).ravel().tolist()
     [0.05]
     """
-    lost = (1.0 - substitutability[None, :]) * (inputs_CF @ halted_F)
+    lost = (1.0 - substitutability[None, :]) * spmm(inputs_CF, halted_F)
     return np.minimum(1.0, safe_div(lost, output_C[:, None]))
 
 
@@ -107,15 +108,7 @@ def step(state, pp, batch, t: float):
     # share already), and dropped-out core firms beyond their distress
     extra_C = np.maximum(dropout - state.h[C], 0.0)
     frozen = crossing(pp.rec_Fn, state.h, keep_F, keep) + crossing(pp.rec_FC, extra_C, keep_F, None if keep is None else keep[C])
-    blocked = np.minimum(1.0, safe_div(frozen, pp.rec_total[:, None]))
-    rate = frozen / p.collection_days[None, :]
-    rate += pp.scf_line[:, None] * np.minimum(1.0, blocked + lines_withdrawn) / p.scf_tenor_days[None, :]
-    rate += withdrawn_F / p.loan_maturity_days[None, :]
-    rate *= days
-    need = state.need + rate
-    halted = np.maximum(state.halted, halted_share(need, pp.liquid[F], p.liquidity_dispersion))
-    # a halted share is lost to the firm's creditors: it crosses the next hop
-    inc = np.maximum(halted - state.h[F], 0.0)
+    blocked, need, halted, inc = liquidity(frozen, withdrawn_F, lines_withdrawn, state, pp, p, days)
     if inc.any():
         h = state.h.copy()
         h[F] += inc
@@ -127,9 +120,35 @@ def step(state, pp, batch, t: float):
         state, h=h, pending=pending, dropout=dropout, frozen=frozen, blocked=blocked, lines_withdrawn=lines_withdrawn,
         need=need, halted=halted,
         capacity=capacity_loss(pp.inputs_CF, halted, pp.output[C], p.input_substitutability),
-        lent_to_halted=pp.loans_LF @ halted,
+        lent_to_halted=spmm(pp.loans_LF, halted),
         platform_lost=_platform_lost(pp, blocked),
     )
+
+
+def liquidity(frozen: np.ndarray, withdrawn_F: np.ndarray, lines_withdrawn: np.ndarray, state, pp, p, days: float):
+    """Blocked shares, liquidity need, halted shares and distress increases of the firms, each (nF, k).
+
+    ``beta = min(1, F / Rec)``; ``need += days x (F / collection + Scf min(1, beta + omega) / scf_tenor +
+    withdrawn / loan_maturity)`` (``omega``: ``lines_withdrawn``); ``eta = max(eta, Phi(ln(need / liquid) / dispersion))``;
+    a halted share is lost to the firm's creditors: its distress rises by ``max(0, eta - h)``,
+    which crosses the next hop.  With the numba kernels these run as one compiled pass
+    (:func:`engine.kernels.supply_liquidity`, the same operations in the same order).
+    """
+    F = pp.F
+    fast = supply_liquidity(frozen, withdrawn_F, lines_withdrawn, state.need, state.halted, state.h, F, pp.rec_total, pp.scf_line,
+                            pp.liquid[F], p.collection_days, p.scf_tenor_days, p.loan_maturity_days,
+                            p.liquidity_dispersion, days)
+    if fast is not None:
+        return fast
+    blocked = np.minimum(1.0, safe_div(frozen, pp.rec_total[:, None]))
+    rate = frozen / p.collection_days[None, :]
+    rate += pp.scf_line[:, None] * np.minimum(1.0, blocked + lines_withdrawn) / p.scf_tenor_days[None, :]
+    rate += withdrawn_F / p.loan_maturity_days[None, :]
+    rate *= days
+    need = state.need + rate
+    halted = np.maximum(state.halted, halted_share(need, pp.liquid[F], p.liquidity_dispersion))
+    inc = np.maximum(halted - state.h[F], 0.0)
+    return blocked, need, halted, inc
 
 
 def cut_off_share(state) -> np.ndarray:
@@ -139,4 +158,4 @@ def cut_off_share(state) -> np.ndarray:
 
 def _platform_lost(pp, blocked: np.ndarray) -> np.ndarray:
     """Financing each platform can no longer provide: lines anchored on non-paying buyers, (nL, k)."""
-    return pp.scf_LF @ blocked
+    return spmm(pp.scf_LF, blocked)
