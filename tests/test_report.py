@@ -599,7 +599,10 @@ def test_contagion_probability_is_estimated_stored_and_alerted(tmp_path):
     path = write_config(tmp_path, show_map=False, extra="contagion_probability = 0.1")
     path.write_text(path.read_text(encoding="utf-8").replace("key_nodes = 5", "key_nodes = 5\ncontagion_draws = 150"),
                     encoding="utf-8")
-    rep = build_weekly_report(load_config(path), week="2026-W48")
+    seen = []
+    rep = build_weekly_report(load_config(path), week="2026-W48", progress=lambda what, done, total: seen.append((done, total)))
+    # progress counts to its total: load, 2 scenarios, the paired comparison, key nodes, render, store
+    assert seen == [(i, 7) for i in range(1, 8)]
     p = by_name(rep.summary)["baseline-2026"]["headline"]["contagion_probability"]
     assert 0.05 < p < 0.95  # origins, severities and instruments drawn: an informative probability
     policy = by_name(rep.summary)["baseline-2026+policies"]["headline"]["contagion_probability"]

@@ -306,7 +306,10 @@ def build_weekly_report(config: ReportConfig, week: str | None = None, *, lang: 
     _remove_stale_temporaries(out_root)
     db = history.open_history(config.database)
     log.info("report %s: %d scenario(s), database %s, output %s", week, len(planned), _shown_url(db), target)
-    total, done = len(planned) + 4, 0
+    names = {p.scenario.name for p in planned}
+    comparing = bool(config.contagion_draws) and any(p.role == "policy" and p.compare_with in names for p in planned)
+    # load, each scenario, the paired comparison (if any), key nodes, render, store
+    total, done = len(planned) + 4 + int(comparing), 0
 
     def step(what: str) -> None:
         nonlocal done
