@@ -38,14 +38,14 @@ TEXT = {
         "c_title": "[bold]Policy comparison[/bold] on {draws:,} common draws (seed {seed}): {a}  vs  {b}",
         "c_prob": "Contagion probability (>= {n} provinces): {pa} -> {pb}, paired difference {d} (95 % CI {lo} to {hi}); "
                   "relative change [bold]{rel}[/bold] (95 % CI {rlo} to {rhi}); the brief: -42 %",
-        "t_cmp": "Paired differences (b - a), mean over the draws", "figure": "figure", "a": "a", "b": "b",
+        "t_cmp": "Paired differences (b - a) of the amounts, mean over the draws",
+        "t_cmp_counts": "Paired differences (b - a) of counts and spreads (bp), mean over the draws", "figure": "figure", "a": "a", "b": "b",
         "diff": "b - a", "ci": "95 % CI",
         "released": "Financing released through risk premia: {v} (95 % CI {lo} to {hi}); the brief: 2.3 trn yuan",
         "released_note": "  [dim]= credit demand held back by the spread widening ({e} % per 100 bp) that the levers remove; "
                          "the model's spreads come from repricing and fire sales.[/dim]",
         "avoided": "Effective supply shrinkage avoided: {v} (95 % CI {lo} to {hi})",
         "avoided_note": "  [dim]= the part of the 72-hour supply cut that lenders do not make when the levers are in place.[/dim]",
-        "units_note": "[dim]Amounts in the unit of the column header; counts and bp as numbers.[/dim]",
         "prob_note": "  [dim]the brief's -42 % and 2.3 trn come from the report's cited study; the engine's figures come from "
                      "its own mechanism on this bundle.[/dim]",
     },
@@ -66,12 +66,12 @@ TEXT = {
         "c_title": "[bold]政策比较[/bold]：{draws:,} 次共同抽样（随机种子 {seed}）：{a}  对比  {b}",
         "c_prob": "传染概率（至少 {n} 个省份）：{pa} -> {pb}，配对差 {d}（95% 置信区间 {lo} 至 {hi}）；"
                   "相对变化 [bold]{rel}[/bold]（95% 置信区间 {rlo} 至 {rhi}）；报告：-42%",
-        "t_cmp": "配对差（b - a），各次抽样的均值", "figure": "指标", "a": "a", "b": "b", "diff": "b - a", "ci": "95% 置信区间",
+        "t_cmp": "金额的配对差（b - a），各次抽样的均值",
+        "t_cmp_counts": "计数与利差（基点）的配对差（b - a），各次抽样的均值", "figure": "指标", "a": "a", "b": "b", "diff": "b - a", "ci": "95% 置信区间",
         "released": "经由风险溢价释放的融资：{v}（95% 置信区间 {lo} 至 {hi}）；报告：2.3 万亿元",
         "released_note": "  [dim]= 政策工具消除的利差扩大（每 100 个基点 {e}%）所抑制的信贷需求；模型中的利差来自重新定价与抛售。[/dim]",
         "avoided": "避免的有效供给收缩：{v}（95% 置信区间 {lo} 至 {hi}）",
         "avoided_note": "  [dim]= 政策工具到位时放贷机构在 72 小时内不再做出的那部分供给收缩。[/dim]",
-        "units_note": "[dim]金额单位见列标题；计数与基点为数值。[/dim]",
         "prob_note": "  [dim]报告中的 -42% 与 2.3 万亿元来自其引用的研究；引擎的数字来自其自身机制在本数据集上的运行。[/dim]",
     },
 }
@@ -170,24 +170,27 @@ def render_comparison(cmp: dict, meta: dict, lang: str = "en", console=None) -> 
 
         con.print(T[note].format(e=DEMAND_SEMI_ELASTICITY))
     con.print(T["prob_note"])
-    t = Table(title=T["t_cmp"])
     amounts = {k: r for k, r in cmp["figures"].items() if k.endswith("_yuan")}
-    # one unit per column: the amount rows share each column's scale, named in the header
+    others = {k: r for k, r in cmp["figures"].items() if k not in amounts}
+    # two tables, so that every column has one unit: amounts (the scale named in each header), then counts and bp
     cols = {c: amount_scale([r[c] for r in amounts.values()], lang) for c in ("a", "b", "difference")}
     ci_scale = amount_scale([v for r in amounts.values() for v in r["ci95"]], lang)
-    t.add_column(T["figure"])
-    for c, key in (("a", "a"), ("b", "b"), ("difference", "diff")):
-        t.add_column(f"{T[key]} [{cols[c].unit}]", justify="right")
-    t.add_column(f"{T['ci']} [{ci_scale.unit}]", justify="right")
-    for k, r in cmp["figures"].items():
-        if k in amounts:
-            a, b, d = (cols[c].number(r[c]) for c in ("a", "b", "difference"))
-            lo, hi = (ci_scale.number(v) for v in r["ci95"])
-        else:
-            a, b, d, lo, hi = (f"{v:,.1f}" for v in (r["a"], r["b"], r["difference"], *r["ci95"]))
-        t.add_row(names[k], a, b, d, f"{lo} .. {hi}")
-    con.print(t)
-    con.print(T["units_note"])
+    for title, rows, units in ((T["t_cmp"], amounts, True), (T["t_cmp_counts"], others, False)):
+        if not rows:
+            continue
+        t = Table(title=title)
+        t.add_column(T["figure"])
+        for c, key in (("a", "a"), ("b", "b"), ("difference", "diff")):
+            t.add_column(f"{T[key]} ({cols[c].unit})" if units else T[key], justify="right")
+        t.add_column(f"{T['ci']} ({ci_scale.unit})" if units else T["ci"], justify="right")
+        for k, r in rows.items():
+            if units:
+                a, b, d = (cols[c].number(r[c]) for c in ("a", "b", "difference"))
+                lo, hi = (ci_scale.number(v) for v in r["ci95"])
+            else:
+                a, b, d, lo, hi = (f"{v:,.1f}" for v in (r["a"], r["b"], r["difference"], *r["ci95"]))
+            t.add_row(names[k], a, b, d, f"{lo} .. {hi}")
+        con.print(t)
 
 
 def histogram_png(values, path: Path, lang: str = "en", title: str = "") -> None:

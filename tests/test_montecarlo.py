@@ -137,6 +137,9 @@ def test_compare_cli_prints_the_briefs_figures_beside_the_engines(tmp_path):
                                     "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert "the brief: -42 %" in res.output and "the brief: 2.3 trn yuan" in res.output
+    # the paired table names each column's unit (rich must not take "[bn yuan]" for markup)
+    header = next(line for line in res.output.splitlines() if "b - a" in line and "95 % CI" in line)
+    assert header.count("yuan)") == 4, header
     doc = json.loads((tmp_path / "c" / "comparison.json").read_text(encoding="utf-8"))
     assert doc["comparison"]["b"] == "baseline-2026+reserve-fund"
     res = CliRunner().invoke(main, ["compare", "--draws", "10"])
