@@ -28,7 +28,6 @@ studies draw the fitted parameters from it.
 from __future__ import annotations
 
 import time
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable
@@ -36,6 +35,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import ConvergenceError, InputError
+from .toml_file import read_toml
 from .metrics import METRICS, View, batch_metric
 from .parameters import Parameters, calibrated_names
 from .scenario import load_scenario, resolve_shocks, scenarios_dir
@@ -95,12 +95,7 @@ class Targets:
 
 def load_targets(path: str | Path) -> Targets:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: targets file not found") from None
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not valid TOML: {err}") from err
+    data = read_toml(path, "targets file")
     raw = data.get("target")
     if not isinstance(raw, list) or not raw:
         raise InputError(f"{path}: expected one or more [[target]] tables")

@@ -23,13 +23,13 @@ equal across a batch of scenarios that advance together (:func:`stack`).
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ScenarioError
+from .toml_file import read_toml
 
 CALIBRATED_FILE = Path(__file__).with_name("calibrated.toml")
 SOURCES = ("brief", "literature", "regulation", "statistics", "definition", "assumption", "calibrated")
@@ -173,12 +173,7 @@ def load_parameters(path: str | Path | None = None) -> Parameters:
         if explicit:
             raise ScenarioError(f"{path}: parameter file not found")
         return params
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: cannot read the parameter file ({err})") from err
+    data = read_toml(path, "parameter file", error=ScenarioError)
     table = data.get("parameters")
     if not isinstance(table, dict):
         raise ScenarioError(f"{path}: no [parameters] table (expected a file written by `contagion calibrate`)")
@@ -190,10 +185,7 @@ def load_covariance(path: str | Path | None = None) -> tuple[list[str], "np.ndar
     path = Path(path) if path is not None else CALIBRATED_FILE
     if not path.exists():
         return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: cannot read the parameter file ({err})") from err
+    data = read_toml(path, "parameter file", error=ScenarioError)
     cov = data.get("covariance")
     if not cov:
         return None

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ScenarioError
+from .toml_file import read_toml
 
 #: lever -> (kind, meaning).  kind: "share" in [0, 1], "amount" (yuan >= 0), "hours" (>= 0),
 #: "count" (integer >= 1), "ids" (list of node ids), "file" (a path).
@@ -133,16 +133,9 @@ def find_policy(name_or_path: str | Path) -> Path:
 def load_policy_file(path: str | Path) -> PolicySet:
     """Read and check a policy file (format in the module docstring), or a shipped one by name."""
     path = find_policy(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        shipped = policies_dir()
-        names = ", ".join(p.stem for p in sorted(shipped.glob("*.toml"))) if shipped else ""
-        raise ScenarioError(f"{path}: policy file not found (shipped policies: {names})") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: cannot read the policy file ({err})") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from err
+    shipped = policies_dir()
+    names = ", ".join(p.stem for p in sorted(shipped.glob("*.toml"))) if shipped else ""
+    data = read_toml(path, "policy file", not_found=f" (shipped policies: {names})", error=ScenarioError)
     bad = set(data) - POLICY_FILE_KEYS
     if bad:
         raise ScenarioError(f"{path}: unknown key(s) {sorted(bad)}; allowed: {sorted(POLICY_FILE_KEYS)}")

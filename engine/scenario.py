@@ -29,13 +29,13 @@ matches nothing is an error, never a silent zero shock.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ScenarioError
+from .toml_file import read_toml
 from .schema import EDGE_KINDS, NATIONAL, NODE_TYPES
 
 SCENARIO_KEYS = {"name", "description", "horizon_hours", "step_hours", "seed", "shock", "parameters", "policies", "metrics"}
@@ -203,17 +203,8 @@ def shipped_scenarios() -> list[Path]:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file (or a shipped scenario by name)."""
     path = find_scenario(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        names = ", ".join(p.stem for p in shipped_scenarios())
-        raise ScenarioError(f"{path}: scenario file not found (shipped scenarios: {names})") from None
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"{path}: not UTF-8 text ({err})") from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from err
+    names = ", ".join(p.stem for p in shipped_scenarios())
+    data = read_toml(path, "scenario file", not_found=f" (shipped scenarios: {names})", error=ScenarioError)
     sc = parse_scenario(data, where=str(path), base_dir=path.parent)
     return Scenario(**{**sc.__dict__, "path": str(path)})
 

@@ -25,13 +25,13 @@ stays there; quarter ``q`` uses the weight at its last day.  So a policy whose
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..toml_file import read_toml
 
 POLICY_DIR = Path(__file__).with_name("policies")
 LEVERS = {
@@ -160,14 +160,7 @@ def load_policy(name_or_path: str | Path, as_of: dt.date | None = None) -> Polic
         cand = POLICY_DIR / f"{path.name}.toml"
         if cand.exists():
             path = cand
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: policy file not found (shipped: {', '.join(shipped_policies())})") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read the policy file ({err})") from err
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not valid TOML: {err}") from err
+    data = read_toml(path, "policy file", not_found=f" (shipped: {', '.join(shipped_policies())})")
     return parse_policy(data, str(path), as_of)
 
 

@@ -21,13 +21,13 @@ between no further rise (0) and the 2021-2025 pace (1), into thirds.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..toml_file import read_toml
 from .parameters import check_number
 
 SETS_DIR = Path(__file__).with_name("sets")
@@ -199,14 +199,7 @@ def load_set(name_or_path: str | Path) -> ScenarioSet:
         if not path.exists():
             raise InputError(f"scenario set {text_name!r} not found: give a shipped set "
                              f"({', '.join(shipped_sets())}) or a set TOML file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: scenario set file not found (shipped sets: {', '.join(shipped_sets())})") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read the scenario set ({err})") from err
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not valid TOML: {err}") from err
+    data = read_toml(path, "scenario set file", not_found=f" (shipped sets: {', '.join(shipped_sets())})")
     return parse_set(data, str(path))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..toml_file import read_toml
 
 #: The built-in default configuration; ``config/weekly.toml`` is the same file
 #: (tests/test_report.py checks that the two parse to the same mapping).
@@ -137,17 +138,7 @@ def load_config(path: str | Path | None = None) -> ReportConfig:
     if path is None:
         return parse_config(tomllib.loads(DEFAULT_CONFIG_TOML), "built-in default")
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: config file not found") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot read the config file ({err})") from err
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(f"{path}: not valid TOML: {err}") from err
-    return parse_config(data, str(path))
+    return parse_config(read_toml(path, "config file"), str(path))
 
 
 def parse_config(data: dict, where: str = "config") -> ReportConfig:
