@@ -144,13 +144,11 @@ def generate(out, n_nodes, n_edges, seed, fmt):
               help="Tables beside result.json: one CSV / Parquet file per table, or one Excel workbook tables.xlsx.")
 @click.option("--draws", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also estimate the contagion probability with this many Monte Carlo draws (0 = off).")
-@click.option("--spread", type=click.FloatRange(min=0), default=0.25, show_default=True,
-              help="Log-normal spread of the calibrated parameters in the Monte Carlo draws.")
 @click.option("--min-provinces", type=click.IntRange(min=1), default=12, show_default=True,
               help="A draw counts as contagion when at least this many provinces are hit.")
 @lang_option()
 @_handle_errors
-def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode, draws, spread, min_provinces, lang):
+def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode, draws, min_provinces, lang):
     """Run a stress scenario on a bundle and summarise who is hit, when, and how much supply shrinks.
 
     With no arguments: the baseline scenario on the embedded China 2026 dataset.
@@ -170,7 +168,7 @@ def stress(bundle, scenario, params_file, as_json, out, table_format, data_mode,
         from .runner import add_contagion_probability
 
         with _progress(enabled=not as_json, label="Monte Carlo draws") as tick:
-            add_contagion_probability(graph, scenario, result, draws=draws, spread=spread,
+            add_contagion_probability(graph, scenario, result, draws=draws,
                                       min_provinces=min_provinces, params_file=params_file, progress=tick)
     if out is not None:
         from .output import write_result

@@ -367,15 +367,15 @@ def compare(graph, scenario_a: Scenario, scenario_b: Scenario, params: Parameter
 
 
 # ------------------------------------------------------------------ stress --draws (legacy)
-def contagion_probability(graph, scenario: Scenario, params: Parameters, *, draws: int = 200, spread: float = 0.25,
+def contagion_probability(graph, scenario: Scenario, params: Parameters, *, draws: int = 200,
                           min_provinces: int = 12, block: int = 64, progress=None, seed: int | None = None,
                           origin: str = "scenario", severity: str = "scenario", kinds: str = "scenario") -> dict:
     """Probability that ``scenario`` reaches ``min_provinces`` provinces, by a study.
 
     By default the scenario's own shock with parameter uncertainty and sampled data
     failures (``contagion stress --draws``); ``origin``, ``severity`` and ``kinds`` can be
-    drawn as in :class:`Design`.  ``spread`` is kept for compatibility and not used: the
-    calibrated parameters are drawn from the fit's covariance.
+    drawn as in :class:`Design`; the calibrated parameters are drawn from the fit's
+    covariance.
     """
     design = Design(draws=draws, seed=scenario.seed if seed is None else seed, origin=origin, severity=severity,
                     kinds=kinds, min_provinces=min_provinces, block=block)
@@ -387,7 +387,6 @@ def contagion_probability(graph, scenario: Scenario, params: Parameters, *, draw
         "draws": draws,
         "events": s["contagion_events"],
         "min_provinces": min_provinces,
-        "spread": spread,
         "parameters_drawn": sorted({k for d in out.draws for k in d.overrides}),
         "provinces_hit_quantiles": [float(v) for v in np.quantile(out.figures["provinces_hit"], q)],
         "shrinkage_yuan_quantiles": [float(v) for v in np.quantile(out.figures["shrinkage_yuan"], q)],

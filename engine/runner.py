@@ -82,7 +82,7 @@ def study_design_for(scenario: Scenario, draws: int, min_provinces: int = 12):
                   kinds="draw" if drawn else "scenario", min_provinces=min_provinces)
 
 
-def add_contagion_probability(graph, scenario, result, *, draws: int, spread: float = 0.25, min_provinces: int = 12,
+def add_contagion_probability(graph, scenario, result, *, draws: int, min_provinces: int = 12,
                               params_file=None, progress=None):
     """Attach a Monte Carlo contagion probability (engine.montecarlo, design :func:`study_design_for`) to ``result``."""
     from .montecarlo import contagion_probability
@@ -90,7 +90,7 @@ def add_contagion_probability(graph, scenario, result, *, draws: int, spread: fl
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario if scenario is not None else default_scenario_path())
     d = study_design_for(scenario, draws, min_provinces)
-    mc = contagion_probability(graph, scenario, scenario_params(scenario, params_file), draws=draws, spread=spread,
+    mc = contagion_probability(graph, scenario, scenario_params(scenario, params_file), draws=draws,
                                min_provinces=min_provinces, progress=progress, origin=d.origin, severity=d.severity,
                                kinds=d.kinds)
     mc["design"] = {"origin": d.origin, "severity": d.severity, "kinds": d.kinds}

@@ -17,7 +17,7 @@ TEXT: dict[str, dict[str, str]] = {
         "headline": "[bold]{hit}[/bold] of {total} provinces hit within {h} h; effective financing supply shrinks by "
                     "[bold]{shrink}[/bold] ({share} of the {base} base).",
         "contagion": "Contagion probability (>= {k} provinces hit): [bold]{p}[/bold] (95% CI {lo}-{hi}; {n} Monte "
-                     "Carlo draws, parameter spread {spread}; shrinkage 5-95%: {q0} - {q2})",
+                     "Carlo draws, parameters drawn (fitted ones from the calibration's covariance, sourced ones over their ranges); shrinkage 5-95%: {q0} - {q2})",
         "t_provinces": "Provinces hit, by hour first hit", "hour": "hour", "provinces": "provinces",
         "t_channels": "Supply shrinkage by channel", "channel": "channel", "shrinkage": "shrinkage", "share": "share",
         "total": "total",
@@ -41,7 +41,7 @@ TEXT: dict[str, dict[str, str]] = {
         "headline": "{h} 小时内 {total} 个省份中 [bold]{hit}[/bold] 个受波及；产业金融有效供给收缩 "
                     "[bold]{shrink}[/bold]（占 {base}基数的 {share}）。",
         "contagion": "传染概率（至少 {k} 个省份受波及）：[bold]{p}[/bold]（95% 置信区间 {lo}-{hi}；{n} 次蒙特卡洛抽样，"
-                     "参数离散度 {spread}；收缩额 5%-95% 分位：{q0} - {q2}）",
+                     "参数抽样（拟合参数按校准协方差，有出处的参数在其区间内）；收缩额 5%-95% 分位：{q0} - {q2}）",
         "t_provinces": "受波及省份（按首次受波及小时）", "hour": "小时", "provinces": "省份",
         "t_channels": "分渠道有效供给收缩", "channel": "渠道", "shrinkage": "收缩额", "share": "占比", "total": "合计",
         "t_worst": "受冲击最重的机构（供给收缩最多）", "id": "编号", "name": "名称", "type": "类型", "province": "省份",
@@ -104,7 +104,7 @@ def render_summary(result, console=None, lang: str = "en") -> None:
         lo, hi = mc["ci95"]
         q0, q2 = fmt_amounts([mc["shrinkage_yuan_quantiles"][0], mc["shrinkage_yuan_quantiles"][2]], lang)
         con.print(T["contagion"].format(k=mc["min_provinces"], p=f"{mc['probability']:.0%}", lo=f"{lo:.0%}",
-                                        hi=f"{hi:.0%}", n=mc["draws"], spread=f"{mc['spread']:g}", q0=q0, q2=q2))
+                                        hi=f"{hi:.0%}", n=mc["draws"], q0=q0, q2=q2))
 
     t = Table(title=T["t_provinces"])
     t.add_column(T["hour"], justify="right")
